@@ -1,0 +1,148 @@
+"""arXiv: fetch papers by ID with the ``arxiv`` package, map each entry to a SourceRecord.
+
+One ``id_list`` request per ``batch_size`` IDs (``max_results`` set to the batch length, since the
+API's default of 10 silently truncates), at least ``delay_s`` seconds apart across the whole
+process, each with a timeout (the package sets none). Entries come back in relevance order, so
+they are matched to the request by the ID in their ``<id>``; IDs with no entry are "not found"
+(the API answers an unknown but well-formed ID with an empty feed and HTTP 200).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import arxiv
+import requests
+from requests.adapters import HTTPAdapter
+
+from .http import Transient, gate, with_retries
+from .ids import IdError, normalize_doi, split_arxiv_version
+from .records import FetchResult, SourceError, SourceRecord
+from .settings import ArxivSettings
+
+__all__ = ["fetch", "to_record"]
+
+log = logging.getLogger(__name__)
+SOURCE = "arxiv"
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every request of a session a timeout when the caller passed none."""
+
+    def __init__(self, timeout_s: float):
+        super().__init__(max_retries=0)
+        self.timeout_s = timeout_s
+
+    def send(self, request, **kwargs):  # noqa: D401 - requests' signature
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout_s
+        return super().send(request, **kwargs)
+
+
+def _client(settings: ArxivSettings) -> arxiv.Client:
+    client = arxiv.Client(page_size=settings.batch_size, delay_seconds=settings.delay_s, num_retries=0)
+    client.query_url_format = settings.query_url + "?{}"
+    # The package calls session.get() without a timeout; the adapter supplies one.
+    adapter = _TimeoutAdapter(settings.timeout_s)
+    client._session.mount("http://", adapter)
+    client._session.mount("https://", adapter)
+    return client
+
+
+def to_record(result: arxiv.Result, *, fetched_at: str) -> SourceRecord:
+    """Map one parsed arXiv entry to a SourceRecord.
+
+    Values: ``<id>`` gives the arXiv ID and version; ``<title>`` (whitespace collapsed by the
+    package); ``<author><name>`` in order; ``<published>`` (the v1 date) gives the publication
+    date and year; ``<arxiv:journal_ref>`` and ``<arxiv:comment>`` become venue strings;
+    ``<arxiv:doi>`` the DOI (ignored when it is not a DOI).
+
+    Raises IdError when the entry's ``<id>`` holds no arXiv ID (an API error entry).
+    """
+    arxiv_id, version = split_arxiv_version(result.entry_id)
+    doi = None
+    if result.doi:
+        try:
+            doi = normalize_doi(result.doi)
+        except IdError:
+            log.warning("arXiv %s: ignoring <arxiv:doi> %r, not a DOI", arxiv_id, result.doi)
+    return SourceRecord(
+        source=SOURCE,
+        requested_id=arxiv_id,
+        source_id=result.get_short_id(),
+        fetched_at=fetched_at,
+        title=result.title.strip() or None,
+        authors=tuple(a.name.strip() for a in result.authors if a.name and a.name.strip()),
+        year=result.published.year,
+        publication_date=result.published.date().isoformat(),
+        venue_strings=tuple(s.strip() for s in (result.journal_ref, result.comment) if s and s.strip()),
+        arxiv_id=arxiv_id,
+        arxiv_version=version,
+        doi=doi,
+        comment=result.comment,
+        journal_ref=result.journal_ref,
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings) -> list[arxiv.Result]:
+    gate(SOURCE).wait(settings.delay_s)
+    client.page_size = len(batch)
+    search = arxiv.Search(id_list=batch, max_results=len(batch))
+    try:
+        return list(client.results(search))
+    except arxiv.HTTPError as exc:
+        if exc.status == 429 or exc.status >= 500:
+            raise Transient(f"arXiv answered HTTP {exc.status}", status=exc.status) from exc
+        raise SourceError(SOURCE, "arXiv rejected the request", url=exc.url, status=exc.status) from exc
+    except arxiv.UnexpectedEmptyPageError as exc:
+        raise Transient("arXiv returned an empty page") from exc
+    except requests.Timeout as exc:
+        raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
+    except requests.ConnectionError as exc:
+        raise Transient(f"could not connect ({type(exc).__name__})") from exc
+
+
+def fetch(ids: list[str], settings: ArxivSettings) -> FetchResult:
+    """Fetch arXiv entries for ``ids`` (canonical, versionless arXiv IDs).
+
+    Returns a FetchResult whose ``records`` are keyed by the versionless arXiv ID. A failed
+    batch sets ``error`` and stops the fetch (later batches would fail the same way); records
+    of earlier batches are kept.
+    """
+    wanted = sorted(set(ids))
+    result = FetchResult(source=SOURCE)
+    if not wanted:
+        return result
+    client = _client(settings)
+    for start in range(0, len(wanted), settings.batch_size):
+        batch = wanted[start:start + settings.batch_size]
+        url = client.query_url_format.format("id_list=" + ",".join(batch))
+        try:
+            entries, tries = with_retries(SOURCE, settings, lambda: _search(client, batch, settings), url=url)
+        except SourceError as exc:
+            result.requests += exc.tries
+            result.error = exc
+            log.warning("%s", exc)
+            return result
+        result.requests += tries
+        fetched_at = _now()
+        for entry in entries:
+            try:
+                record = to_record(entry, fetched_at=fetched_at)
+            except IdError:
+                log.warning("arXiv: skipping entry %s, not a paper (API error entry?)", entry.entry_id)
+                continue
+            if record.arxiv_id in batch:
+                result.records[record.arxiv_id] = record
+            else:
+                log.warning("arXiv: answer holds %s, which was not requested", record.source_id)
+        missing = [i for i in batch if i not in result.records]
+        result.not_found.extend(missing)
+        log.info("arXiv: %d of %d IDs found in 1 request%s", len(batch) - len(missing), len(batch),
+                 f"; not found: {', '.join(missing)}" if missing else "")
+    return result

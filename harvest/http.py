@@ -1,0 +1,147 @@
+"""Politeness and retries shared by the fetchers: process-wide spacing and bounded backoff.
+
+* :func:`gate` returns one :class:`Throttle` per source for the whole process, so arXiv's
+  "one request every three seconds" holds across every client object and batch.
+* :func:`with_retries` runs one request with tenacity: only :class:`Transient` failures are
+  retried, at most ``max_tries`` attempts and ``max_wait_s`` seconds of waiting in all,
+  exponential backoff with jitter, and ``Retry-After`` honoured when the server sends one.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Callable, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
+
+from .records import SourceError
+from .settings import _Common
+
+__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Throttle:
+    """Keeps at least ``delay_s`` seconds between the starts of two requests.
+
+    Thread-safe; one instance per source for the whole process (see :func:`gate`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: float | None = None
+
+    def wait(self, delay_s: float) -> float:
+        """Sleep until ``delay_s`` seconds have passed since the previous call; return seconds slept."""
+        with self._lock:
+            slept = 0.0
+            if self._last is not None:
+                slept = max(0.0, self._last + delay_s - time.monotonic())
+                if slept:
+                    log.debug("waiting %.2f s between requests", slept)
+                    time.sleep(slept)
+            self._last = time.monotonic()
+            return slept
+
+
+_GATES: dict[str, Throttle] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def gate(source: str) -> Throttle:
+    """The process-wide :class:`Throttle` of ``source``."""
+    with _GATES_LOCK:
+        return _GATES.setdefault(source, Throttle())
+
+
+class Transient(Exception):
+    """A failure worth another try: 429, 5xx, a timeout, a dropped connection, a cut-off body.
+
+    Attributes:
+        status: HTTP status or None.
+        retry_after_s: seconds the server asked us to wait (``Retry-After``), or None.
+        reason: one line for the run summary.
+    """
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after_s: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _base_wait(state: RetryCallState, settings: _Common) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, Transient) and exc.retry_after_s is not None:
+        return exc.retry_after_s
+    return settings.backoff_s * 2 ** (state.attempt_number - 1)
+
+
+def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, url: str) -> tuple[T, int]:
+    """Run ``attempt`` until it returns, retrying :class:`Transient` failures within bounds.
+
+    Args:
+        source: source name, for errors and logs.
+        settings: gives ``max_tries``, ``max_wait_s``, ``backoff_s``.
+        attempt: sends one request and returns its parsed answer; raises Transient for
+            failures worth retrying and SourceError for those that are not.
+        url: the request URL for error messages (never carries credentials).
+
+    Returns:
+        (the answer, number of attempts made).
+
+    Raises:
+        SourceError: the last failure once the bounds are reached, with ``tries`` set.
+    """
+    tries = 0
+
+    def counted() -> T:
+        nonlocal tries
+        tries += 1
+        return attempt()
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number >= settings.max_tries:
+            return True
+        return state.idle_for + _base_wait(state, settings) > settings.max_wait_s
+
+    def wait(state: RetryCallState) -> float:
+        base = _base_wait(state, settings)
+        exc = state.outcome.exception() if state.outcome else None
+        jitter = 0.0 if isinstance(exc, Transient) and exc.retry_after_s is not None else random.uniform(0, base)
+        seconds = min(base + jitter, max(0.0, settings.max_wait_s - state.idle_for))
+        log.info("%s: %s; retrying in %.1f s", source, exc, seconds)
+        return seconds
+
+    retrying = Retrying(stop=stop, wait=wait, retry=retry_if_exception_type(Transient), reraise=True)
+    try:
+        return retrying(counted), tries
+    except Transient as exc:
+        raise SourceError(source, exc.reason, url=url, status=exc.status, tries=tries) from exc
+    except SourceError as exc:
+        exc.tries = tries
+        raise

@@ -1,0 +1,155 @@
+"""The one record shape every source produces, and what a fetch returns.
+
+A :class:`SourceRecord` is what one API said about one paper, already mapped out of the API's
+wire format but not yet reconciled with other sources. Library objects (``arxiv.Result``,
+semanticscholar's ``Paper``) never leave ``harvest/``; records do, and records are what the
+pipeline stores as its last known good harvest (``output/harvest.json``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SOURCES", "SourceRecord", "FetchResult", "SourceError"]
+
+#: Source names, in the order the pipeline fetches them.
+SOURCES = ("arxiv", "openreview", "s2")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceRecord:
+    """What one source said about one paper.
+
+    Attributes:
+        source: ``"arxiv"``, ``"openreview"`` or ``"s2"``.
+        requested_id: the ID we asked for, canonical (see :mod:`harvest.ids`): arXiv ID,
+            OpenReview forum ID, or the S2 batch ID (``ARXIV:...``, ``DOI:...``, ``CorpusId:...``).
+        source_id: the ID as the source returned it (arXiv ``2402.11984v1``, note ``id``, ``paperId``).
+        fetched_at: when the answer arrived, ISO 8601 UTC (``2026-11-30T02:17:59Z``).
+        title: title as given (arXiv ``<title>`` with whitespace collapsed by the ``arxiv``
+            package; OpenReview ``content.title``; S2 ``title``).
+        authors: author names in order, as given.
+        year: S2 ``year``; OpenReview year of ``venueid``; arXiv year of ``<published>`` (v1).
+        publication_date: ``YYYY-MM-DD``: arXiv ``<published>`` (v1 date), OpenReview ``pdate``
+            (ms since epoch, converted), S2 ``publicationDate``.
+        venue_strings: raw venue text, most specific first, for the venue table to match:
+            S2 ``venue``, ``publicationVenue.name`` and ``alternate_names``, ``journal.name``;
+            OpenReview ``content.venue``; arXiv ``<arxiv:journal_ref>`` and ``<arxiv:comment>``.
+        venueid: OpenReview ``content.venueid`` (e.g. ``ICLR.cc/2024/Conference``), else None.
+        venue_type: S2 ``publicationVenue.type`` (``"conference"``, ``"journal"``), else None.
+        dblp_key: S2 ``externalIds.DBLP`` (e.g. ``conf/nips/XiaoMZHL22``), else None.
+        arxiv_id, arxiv_version: versionless arXiv ID and version number (arXiv ``<id>``, S2
+            ``externalIds.ArXiv``, which has no version).
+        doi: canonical lower-case DOI (arXiv ``<arxiv:doi>``, S2 ``externalIds.DOI``), never an arXiv DOI.
+        openreview_forum: OpenReview ``forum``.
+        s2_paper_id, corpus_id: S2 ``paperId`` and ``externalIds.CorpusId``.
+        publication_types: S2 ``publicationTypes`` (e.g. ``("JournalArticle", "Conference")``).
+        comment, journal_ref: arXiv ``<arxiv:comment>`` and ``<arxiv:journal_ref>``.
+    """
+
+    source: str
+    requested_id: str
+    source_id: str
+    fetched_at: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    publication_date: str | None = None
+    venue_strings: tuple[str, ...] = ()
+    venueid: str | None = None
+    venue_type: str | None = None
+    dblp_key: str | None = None
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    doi: str | None = None
+    openreview_forum: str | None = None
+    s2_paper_id: str | None = None
+    corpus_id: int | None = None
+    publication_types: tuple[str, ...] = ()
+    comment: str | None = None
+    journal_ref: str | None = None
+
+    def identifiers(self) -> set[str]:
+        """Every identifier this record carries, as namespaced keys like ``arxiv:2005.05650``."""
+        keys = set()
+        if self.arxiv_id:
+            keys.add(f"arxiv:{self.arxiv_id}")
+        if self.doi:
+            keys.add(f"doi:{self.doi}")
+        if self.openreview_forum:
+            keys.add(f"openreview:{self.openreview_forum}")
+        if self.s2_paper_id:
+            keys.add(f"s2:{self.s2_paper_id}")
+        if self.corpus_id is not None:
+            keys.add(f"s2:CorpusId:{self.corpus_id}")
+        return keys
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (tuples become lists); inverse of :meth:`from_dict`."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SourceRecord":
+        """Rebuild a record from :meth:`to_dict` output; unknown keys are ignored.
+
+        Raises KeyError or TypeError when a required field is missing or of the wrong type.
+        """
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        values = {}
+        for key, value in data.items():
+            if key not in names:
+                continue
+            values[key] = tuple(value) if isinstance(value, list) else value
+        return cls(**values)
+
+
+class SourceError(Exception):
+    """Talking to a source failed (not: a paper was not found; that is data).
+
+    Attributes:
+        source: ``"arxiv"``, ``"openreview"`` or ``"s2"``.
+        url: the request URL, without credentials.
+        status: HTTP status, or None for timeouts and connection errors.
+        tries: how many attempts were made.
+        reason: one line saying what went wrong.
+    """
+
+    def __init__(self, source: str, reason: str, *, url: str | None = None,
+                 status: int | None = None, tries: int = 1):
+        self.source = source
+        self.reason = reason
+        self.url = url
+        self.status = status
+        self.tries = tries
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [f"{self.source}: {self.reason}"]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        parts.append(f"after {self.tries} {'try' if self.tries == 1 else 'tries'}")
+        if self.url:
+            parts.append(f"({self.url})")
+        return " ".join(parts)
+
+
+@dataclass(kw_only=True)
+class FetchResult:
+    """What one source's fetch returned.
+
+    Attributes:
+        source: the source name.
+        records: requested ID -> record, for every ID the source found.
+        not_found: requested IDs the source answered for but did not find, in request order.
+        error: set when the source could not be reached or answered wrongly; IDs neither found
+            nor in ``not_found`` were not answered.
+        requests: HTTP requests sent (tries included).
+    """
+
+    source: str
+    records: dict[str, SourceRecord] = field(default_factory=dict)
+    not_found: list[str] = field(default_factory=list)
+    error: SourceError | None = None
+    requests: int = 0

@@ -1,0 +1,186 @@
+"""Semantic Scholar: one ``POST /paper/batch`` per 500 IDs with the ``semanticscholar`` package.
+
+The batch answer is a JSON list in request order with ``null`` for IDs S2 does not know; nulls
+are "not found". The package's own retry (up to ten tries, minutes of waiting) is off
+(``retry=False``); :func:`harvest.http.with_retries` bounds ours. The API key comes from the
+``S2_API_KEY`` environment variable, goes out as ``x-api-key``, and is never logged: the
+package logs request headers at DEBUG, so its logger is held at INFO.
+
+One quirk shapes this module: for HTTP statuses it does not know (502, 503, ...) the package
+returns ``{}`` instead of raising, which ``get_papers`` would turn into "every ID not found".
+:class:`_BatchRequester` keeps the raw answer and refuses anything but a list of the right length.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import tenacity
+from semanticscholar import SemanticScholar
+from semanticscholar.ApiRequester import ApiRequester
+from semanticscholar.SemanticScholarException import (
+    BadQueryParametersException,
+    GatewayTimeoutException,
+    InternalServerErrorException,
+    ObjectNotFoundException,
+)
+
+from .http import Transient, gate, with_retries
+from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
+from .records import FetchResult, SourceError, SourceRecord
+from .settings import S2Settings
+
+__all__ = ["FIELDS", "fetch", "to_record"]
+
+log = logging.getLogger(__name__)
+SOURCE = "s2"
+API_KEY_ENV = "S2_API_KEY"
+
+#: The fields asked of ``/paper/batch``; everything the merge reads and nothing heavier.
+FIELDS = ["title", "authors", "year", "venue", "publicationVenue", "journal", "externalIds",
+          "publicationDate", "publicationTypes"]
+
+# The package logs headers (and so the API key) at DEBUG; httpcore logs request internals.
+for _name in ("semanticscholar", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.INFO)
+
+
+class _BatchRequester(ApiRequester):
+    """The package's requester, keeping the raw batch answer and rejecting non-list bodies."""
+
+    def __init__(self, timeout: float, expected: int):
+        super().__init__(timeout, retry=False)
+        self.expected = expected
+        self.data: list[Any] | None = None
+
+    async def get_data_async(self, url, parameters, headers, payload=None):
+        data = await super().get_data_async(url, parameters, headers, payload)
+        if not isinstance(data, list):
+            raise Transient("Semantic Scholar answered without a paper list (HTTP 502/503 or an error body)")
+        if len(data) != self.expected:
+            raise Transient(f"Semantic Scholar answered {len(data)} items for {self.expected} IDs")
+        self.data = data
+        return data
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> SourceRecord:
+    """Map one paper object of a ``/paper/batch`` answer to a SourceRecord.
+
+    Values: ``title``; ``authors[].name``; ``year``; ``publicationDate``; venue strings from
+    ``venue`` (skipped when empty), ``publicationVenue.name``, ``journal.name`` and
+    ``publicationVenue.alternate_names``; ``publicationVenue.type``; ``externalIds`` gives ``ArXiv`` (no version), ``DOI``
+    (an arXiv DOI is read as the arXiv ID), ``DBLP`` and ``CorpusId``; ``paperId``;
+    ``publicationTypes``.
+    """
+    ext = raw.get("externalIds") or {}
+    venue = raw.get("publicationVenue") or {}
+    journal = raw.get("journal") or {}
+    strings = [raw.get("venue"), venue.get("name"), journal.get("name"), *(venue.get("alternate_names") or [])]
+    venue_strings = tuple(dict.fromkeys(s.strip() for s in strings if isinstance(s, str) and s.strip()))
+    arxiv_id = doi = None
+    if ext.get("ArXiv"):
+        try:
+            arxiv_id = normalize_arxiv(str(ext["ArXiv"]))
+        except IdError:
+            log.warning("S2 %s: ignoring externalIds.ArXiv %r", raw.get("paperId"), ext["ArXiv"])
+    if ext.get("DOI"):
+        arxiv_id = arxiv_id or arxiv_from_doi(str(ext["DOI"]))
+        try:
+            doi = normalize_doi(str(ext["DOI"]))
+        except IdError:
+            doi = None
+    corpus = ext.get("CorpusId", raw.get("corpusId"))
+    return SourceRecord(
+        source=SOURCE,
+        requested_id=requested_id,
+        source_id=str(raw.get("paperId") or requested_id),
+        fetched_at=fetched_at,
+        title=(raw.get("title") or "").strip() or None,
+        authors=tuple(a["name"].strip() for a in raw.get("authors") or [] if (a or {}).get("name")),
+        year=raw.get("year") if isinstance(raw.get("year"), int) else None,
+        publication_date=raw.get("publicationDate") or None,
+        venue_strings=venue_strings,
+        venue_type=venue.get("type") or None,
+        dblp_key=ext.get("DBLP") or None,
+        arxiv_id=arxiv_id,
+        doi=doi,
+        s2_paper_id=raw.get("paperId") or None,
+        corpus_id=int(corpus) if isinstance(corpus, (int, str)) and str(corpus).isdigit() else None,
+        publication_types=tuple(raw.get("publicationTypes") or ()),
+    )
+
+
+def _post_batch(batch: list[str], settings: S2Settings) -> list[Any]:
+    gate(SOURCE).wait(settings.delay_s)
+    sch = SemanticScholar(timeout=settings.timeout_s, api_key=os.environ.get(API_KEY_ENV) or None,
+                          api_url=settings.api_url.rstrip("/"), retry=False)
+    requester = _BatchRequester(settings.timeout_s, len(batch))
+    sch._AsyncSemanticScholar._requester = requester
+    try:
+        sch.get_papers(batch, fields=FIELDS, return_not_found=True)
+    except tenacity.RetryError as exc:  # retry=False wraps the 429 ConnectionRefusedError
+        inner = exc.last_attempt.exception()
+        if isinstance(inner, ConnectionRefusedError):
+            raise Transient("Semantic Scholar is rate-limiting (HTTP 429)", status=429) from exc
+        if isinstance(inner, Transient):
+            raise inner from exc
+        raise
+    except ConnectionRefusedError as exc:
+        raise Transient("Semantic Scholar is rate-limiting (HTTP 429)", status=429) from exc
+    except (InternalServerErrorException, GatewayTimeoutException) as exc:
+        status = 504 if isinstance(exc, GatewayTimeoutException) else 500
+        raise Transient(f"Semantic Scholar server error: {exc}", status=status) from exc
+    except httpx.TimeoutException as exc:
+        raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
+    except httpx.TransportError as exc:
+        raise Transient(f"connection failed ({type(exc).__name__})") from exc
+    except (json.JSONDecodeError, KeyError) as exc:
+        raise Transient(f"Semantic Scholar sent a malformed body ({type(exc).__name__})") from exc
+    except PermissionError as exc:
+        raise SourceError(SOURCE, f"Semantic Scholar refused the request; if {API_KEY_ENV} is set, "
+                                  "check that the key is valid", status=403) from exc
+    except BadQueryParametersException as exc:
+        raise SourceError(SOURCE, f"Semantic Scholar rejected the request: {exc}", status=400) from exc
+    except ObjectNotFoundException as exc:
+        raise SourceError(SOURCE, f"Semantic Scholar answered not found for the batch: {exc}", status=404) from exc
+    assert requester.data is not None
+    return requester.data
+
+
+def fetch(ids: list[str], settings: S2Settings) -> FetchResult:
+    """Fetch S2 papers for ``ids`` (``ARXIV:<id>``, ``DOI:<doi>``, ``CorpusId:<n>`` or a paperId).
+
+    Returns a FetchResult keyed by the requested ID; ``null`` answers go to ``not_found``.
+    A failed batch sets ``error`` and stops the fetch; earlier batches' records are kept.
+    """
+    wanted = list(dict.fromkeys(ids))
+    result = FetchResult(source=SOURCE)
+    url = settings.api_url.rstrip("/") + "/graph/v1/paper/batch"
+    size = max(1, min(settings.batch_size, 500))
+    for start in range(0, len(wanted), size):
+        batch = wanted[start:start + size]
+        try:
+            data, tries = with_retries(SOURCE, settings, lambda: _post_batch(batch, settings), url=url)
+        except SourceError as exc:
+            result.requests += exc.tries
+            result.error = exc
+            log.warning("%s", exc)
+            return result
+        result.requests += tries
+        fetched_at = _now()
+        for requested, raw in zip(batch, data):
+            if raw is None:
+                result.not_found.append(requested)
+            else:
+                result.records[requested] = to_record(raw, requested_id=requested, fetched_at=fetched_at)
+        log.info("S2: %d of %d IDs found in 1 request", len(batch) - sum(r is None for r in data), len(batch))
+    return result

@@ -1,0 +1,337 @@
+"""Load and check config.toml into frozen dataclasses.
+
+Every problem becomes a :class:`ConfigError` whose message names the file, the line where one
+is known, the key, what was found and what is expected, e.g.::
+
+    config.toml:41: paper #3, key 'arxiv': 2005.0565 is a number; quote arXiv IDs: arxiv = "2005.05650"
+
+Relative paths in the file are relative to the file's own folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_s2
+from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, SourceSettings
+
+__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "SECTIONS"]
+
+#: Section names a paper can be placed in, in their default order on the page.
+SECTIONS = ("conference", "journal", "preprint")
+
+_ID_KEYS = ("arxiv", "openreview", "doi", "s2")
+_PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links")
+_TOP_KEYS = ("owner", "output", "sources", "paper")
+_OWNER_KEYS = ("name", "variants")
+_OUTPUT_KEYS = ("dir", "homepage", "csv_bom", "start_marker", "end_marker")
+_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+
+
+class ConfigError(Exception):
+    """config.toml is unusable; the message says where and what to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Owner:
+    """The homepage owner: ``name`` is bolded in author lists, as is any of ``variants``."""
+
+    name: str
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputConfig:
+    """Where results go.
+
+    Attributes:
+        dir: folder for publications.md/.csv/.json and the stored harvest (default ``output``).
+        homepage: Markdown page whose text between the markers is replaced, or None.
+        csv_bom: write the CSV with a UTF-8 byte-order mark (for Excel).
+        start_marker, end_marker: the two comment lines that enclose the section.
+    """
+
+    dir: Path
+    homepage: Path | None = None
+    csv_bom: bool = False
+    start_marker: str = "<!-- pubharvest:start -->"
+    end_marker: str = "<!-- pubharvest:end -->"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """One ``[[paper]]`` of config.toml: the IDs to fetch and the owner's overrides.
+
+    Attributes:
+        key: stable name (config ``key``, else derived from the first ID or the title).
+        index: position in config, 0-based; ties in sorting keep this order.
+        line: line of the ``[[paper]]`` header in the file, for messages.
+        arxiv, openreview, doi, s2: canonical IDs (see harvest.ids), duplicates removed.
+        title, authors, venue, year, award, section: overrides; they win over every source.
+        code: code repository URL; link: publisher page URL; links: other named links.
+    """
+
+    key: str
+    index: int
+    line: int | None = None
+    arxiv: tuple[str, ...] = ()
+    openreview: tuple[str, ...] = ()
+    doi: tuple[str, ...] = ()
+    s2: tuple[str, ...] = ()
+    title: str | None = None
+    authors: tuple[str, ...] | None = None
+    venue: str | None = None
+    year: int | None = None
+    award: str | None = None
+    section: str | None = None
+    code: str | None = None
+    link: str | None = None
+    links: tuple[tuple[str, str], ...] = ()
+
+    def identifiers(self) -> set[str]:
+        """Namespaced identifier keys (``arxiv:...``, ``doi:...``, ``openreview:...``, ``s2:...``)."""
+        return {f"{kind}:{value}" for kind in _ID_KEYS for value in getattr(self, kind)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The whole config file, checked."""
+
+    path: Path
+    owner: Owner
+    output: OutputConfig
+    sources: SourceSettings = field(default_factory=SourceSettings)
+    papers: tuple[Entry, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _paper_lines(text: str) -> list[int]:
+    return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"^\s*\[\[\s*paper\s*\]\]", line)]
+
+
+def _key_line(text: str, start: int | None, key: str) -> int | None:
+    """The line of ``key = ...`` in the table whose header is on line ``start`` (1-based)."""
+    if start is None:
+        return None
+    lines = text.splitlines()
+    for n in range(start, len(lines)):
+        if re.match(r"^\s*\[", lines[n]):
+            return None
+        if re.match(rf"^\s*{re.escape(key)}\s*=", lines[n]):
+            return n + 1
+    return None
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.text = text
+        self.warnings: list[str] = []
+
+    def fail(self, where: str, message: str, line: int | None = None) -> ConfigError:
+        loc = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(f"{loc}: {where}: {message}")
+
+    def unknown_keys(self, table: dict, allowed: tuple[str, ...], where: str, line: int | None = None) -> None:
+        for key in table:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else f"; valid keys: {', '.join(allowed)}"
+                raise self.fail(where, f"unknown key '{key}'{hint}", _key_line(self.text, line, key) or line)
+
+    def string(self, value: Any, where: str, line: int | None) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"expected a non-empty string, got {value!r}", line)
+        return value.strip()
+
+    def url(self, value: Any, where: str, line: int | None) -> str:
+        text = self.string(value, where, line)
+        if not _URL.match(text):
+            raise self.fail(where, f"{text!r} is not an http(s) URL", line)
+        return text
+
+
+def _ids(check: _Checker, kind: str, value: Any, where: str, line: int | None) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    normalize = {"arxiv": normalize_arxiv, "openreview": normalize_openreview, "doi": normalize_doi,
+                 "s2": normalize_s2}[kind]
+    out: list[str] = []
+    for item in values:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if kind == "arxiv":
+                raise check.fail(where, f"{item!r} is a number; quote arXiv IDs, "
+                                        f"e.g. arxiv = \"2005.05650\" (TOML drops trailing zeros of numbers)", line)
+            raise check.fail(where, f"{item!r} is a number; quote the ID as a string", line)
+        if not isinstance(item, str):
+            raise check.fail(where, f"expected a string or a list of strings, got {item!r}", line)
+        try:
+            canonical = normalize(item)
+        except IdError as exc:
+            raise check.fail(where, str(exc), line) from None
+        if canonical in out:
+            check.warnings.append(f"{check.path}:{line}: {where}: {item!r} repeats an ID of the same paper; "
+                                  "listed once")
+            continue
+        out.append(canonical)
+    return tuple(out)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
+    where = f"paper #{index + 1}"
+    if not isinstance(raw, dict):
+        raise check.fail(where, "expected a [[paper]] table", line)
+    check.unknown_keys(raw, _PAPER_KEYS, where, line)
+
+    def kline(key: str) -> int | None:
+        return _key_line(check.text, line, key) or line
+
+    values: dict[str, Any] = {}
+    for kind in _ID_KEYS:
+        if kind in raw:
+            values[kind] = _ids(check, kind, raw[kind], f"{where}, key '{kind}'", kline(kind))
+    for key in ("title", "venue", "award"):
+        if key in raw:
+            values[key] = check.string(raw[key], f"{where}, key '{key}'", kline(key))
+    if "authors" in raw:
+        authors = raw["authors"]
+        if not isinstance(authors, list) or not authors or not all(isinstance(a, str) and a.strip() for a in authors):
+            raise check.fail(f"{where}, key 'authors'", "expected a list of names, e.g. authors = [\"Ada Lovelace\"]",
+                             kline("authors"))
+        values["authors"] = tuple(a.strip() for a in authors)
+    if "year" in raw:
+        year = raw["year"]
+        if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
+            raise check.fail(f"{where}, key 'year'", f"expected a year such as 2024, got {year!r}", kline("year"))
+        values["year"] = year
+    if "section" in raw:
+        section = check.string(raw["section"], f"{where}, key 'section'", kline("section")).lower()
+        if section not in SECTIONS:
+            raise check.fail(f"{where}, key 'section'", f"{raw['section']!r} is not one of {', '.join(SECTIONS)}",
+                             kline("section"))
+        values["section"] = section
+    for key in ("code", "link"):
+        if key in raw:
+            values[key] = check.url(raw[key], f"{where}, key '{key}'", kline(key))
+    if "links" in raw:
+        links = raw["links"]
+        if not isinstance(links, dict):
+            raise check.fail(f"{where}, key 'links'", "expected a table of label = URL, "
+                                                      "e.g. links = { slides = \"https://...\" }", kline("links"))
+        values["links"] = tuple((str(label), check.url(url, f"{where}, links.{label}", kline("links")))
+                                for label, url in links.items())
+    if not any(values.get(kind) for kind in _ID_KEYS) and not values.get("title"):
+        raise check.fail(where, "a paper needs an ID (arxiv, openreview, doi or s2) or, for a paper no API "
+                                "knows, a title, authors, venue and year", line)
+    if "key" in raw:
+        key = check.string(raw["key"], f"{where}, key 'key'", kline("key"))
+    else:
+        first = next(((kind, values[kind][0]) for kind in _ID_KEYS if values.get(kind)), None)
+        key = f"{first[0]}-{_slug(first[1])}" if first else _slug(values["title"])
+    return Entry(key=key, index=index, line=line, **values)
+
+
+def _sources(check: _Checker, raw: Any) -> SourceSettings:
+    if raw is None:
+        return SourceSettings()
+    if not isinstance(raw, dict):
+        raise check.fail("sources", "expected tables [sources.arxiv], [sources.openreview], [sources.s2]")
+    classes = {"arxiv": ArxivSettings, "openreview": OpenReviewSettings, "s2": S2Settings}
+    check.unknown_keys(raw, tuple(classes), "sources")
+    built = {}
+    for name, cls in classes.items():
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            raise check.fail(f"sources.{name}", "expected a table")
+        allowed = tuple(f.name for f in fields(cls))
+        check.unknown_keys(table, allowed, f"sources.{name}")
+        defaults = cls()
+        for key, value in table.items():
+            expected = type(getattr(defaults, key))
+            ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+            if not ok or isinstance(value, bool) != (expected is bool):
+                raise check.fail(f"sources.{name}.{key}", f"expected {expected.__name__}, got {value!r}")
+            if expected in (int, float) and value <= 0 and key not in ("delay_s", "max_wait_s", "backoff_s"):
+                raise check.fail(f"sources.{name}.{key}", f"expected a positive number, got {value!r}")
+        built[name] = cls(**table)
+    return SourceSettings(**built)
+
+
+def load(path: str | Path) -> Config:
+    """Read and check a config file.
+
+    Raises:
+        ConfigError: the file is missing, is not TOML, or breaks a rule; the message names the
+            file, the line where known, the key, and what is expected.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; create one (see README, 'Configuration')") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    check = _Checker(path, text)
+    check.unknown_keys(raw, _TOP_KEYS, "top level")
+
+    owner_raw = raw.get("owner")
+    if not isinstance(owner_raw, dict) or "name" not in owner_raw:
+        raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]")
+    check.unknown_keys(owner_raw, _OWNER_KEYS, "owner")
+    variants = owner_raw.get("variants", [])
+    if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
+        raise check.fail("owner.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]")
+    owner = Owner(name=check.string(owner_raw["name"], "owner.name", None), variants=tuple(v.strip() for v in variants))
+
+    out_raw = raw.get("output", {})
+    if not isinstance(out_raw, dict):
+        raise check.fail("output", "expected a table [output]")
+    check.unknown_keys(out_raw, _OUTPUT_KEYS, "output")
+    base = path.parent
+    out_dir = base / check.string(out_raw.get("dir", "output"), "output.dir", None)
+    homepage = None
+    if "homepage" in out_raw:
+        homepage = base / check.string(out_raw["homepage"], "output.homepage", None)
+        if not homepage.is_file():
+            raise check.fail("output.homepage", f"{homepage} does not exist; fix the path or remove the key")
+    csv_bom = out_raw.get("csv_bom", False)
+    if not isinstance(csv_bom, bool):
+        raise check.fail("output.csv_bom", f"expected true or false, got {csv_bom!r}")
+    markers = {k: check.string(out_raw[k], f"output.{k}", None) for k in ("start_marker", "end_marker") if k in out_raw}
+    output = OutputConfig(dir=out_dir, homepage=homepage, csv_bom=csv_bom, **markers)
+
+    papers_raw = raw.get("paper", [])
+    if not isinstance(papers_raw, list):
+        raise check.fail("paper", "expected [[paper]] tables")
+    lines = _paper_lines(text)
+    papers: list[Entry] = []
+    seen_ids: dict[str, Entry] = {}
+    seen_keys: dict[str, Entry] = {}
+    for index, item in enumerate(papers_raw):
+        line = lines[index] if index < len(lines) else None
+        entry = _entry(check, item, index, line)
+        if entry.key in seen_keys:
+            raise check.fail(f"paper #{index + 1}", f"key {entry.key!r} is used by paper #{seen_keys[entry.key].index + 1} "
+                                                    f"too; give one of them another key", line)
+        for ident in sorted(entry.identifiers()):
+            if ident in seen_ids:
+                other = seen_ids[ident]
+                raise check.fail(f"paper #{index + 1}", f"{ident} is listed by paper #{other.index + 1} "
+                                                        f"(line {other.line}) too; merge the two entries", line)
+            seen_ids[ident] = entry
+        seen_keys[entry.key] = entry
+        papers.append(entry)
+    return Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
+                  papers=tuple(papers), warnings=tuple(check.warnings))

@@ -1,0 +1,166 @@
+"""Emit: render publications as the homepage's Markdown section, a CSV for the CV, and JSON.
+
+Pure functions from publications to text or bytes; :mod:`pipeline.writer` puts them on disk.
+
+The Markdown follows the academicpages ``about.md`` layout::
+
+    ### Conference Papers
+
+    1. **Title** [[openreview]](https://openreview.net/forum?id=...) [[arxiv]](https://arxiv.org/abs/...)   
+    **Owner Name**, Coauthor Name   
+    *Full Venue Name (ABBR), 2024* <font color=red>(Spotlight)</font>   
+
+Fetched text is data, never markup: Markdown specials, HTML and Jekyll Liquid in titles, names
+and venues are escaped, and links are only http(s) URLs built from IDs or given in config.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Iterable
+
+from .merge import Publication
+
+__all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_csv", "render_json", "ordered"]
+
+#: Heading of each section, in page order.
+SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`()\[\]]+$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def md_escape(text: str) -> str:
+    """Make fetched text inert in Markdown, HTML and Liquid.
+
+    Backslash, backtick, ``*``, ``_``, ``[`` and ``]`` get a backslash; ``<``, ``>`` and ``&``
+    become entities; ``{{`` and ``{%`` (Jekyll Liquid) have their brace written as ``&#123;``;
+    control characters are dropped and line breaks become spaces.
+    """
+    text = "".join(ch if ch >= " " or ch == "\t" else " " for ch in text).replace("\t", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\{(?=[{%])", "&#123;", text)
+
+
+def _link(label: str, url: str) -> str:
+    url = url.replace("(", "%28").replace(")", "%29").replace("[", "%5B").replace("]", "%5D")
+    if not _SAFE_URL.match(url):
+        raise ValueError(f"refusing to emit a link that is not a plain http(s) URL: {url!r}")
+    return f"[[{md_escape(label)}]]({url})"
+
+
+def ordered(publications: Iterable[Publication]) -> dict[str, list[Publication]]:
+    """Publications per section in page order; within a section, newest year first, then config order."""
+    sections: dict[str, list[Publication]] = {name: [] for name in SECTION_TITLES}
+    for pub in publications:
+        sections[pub.section].append(pub)
+    for pubs in sections.values():
+        pubs.sort(key=lambda p: (-(p.year or 0), p.index))
+    return sections
+
+
+def _entry(number: int, pub: Publication) -> str:
+    head = f"{number}. **{md_escape(pub.title)}**"
+    links = " ".join(_link(label, url) for label, url in pub.links)
+    authors = ", ".join(f"**{md_escape(a)}**" if i in pub.owner_positions else md_escape(a)
+                        for i, a in enumerate(pub.authors))
+    venue = f"*{md_escape(pub.venue_line())}*"
+    if pub.award:
+        venue += f" <font color=red>({md_escape(pub.award)})</font>"
+    lines = [f"{head} {links}" if links else head]
+    if authors:
+        lines.append(authors)
+    lines.append(venue)
+    return "".join(line + "   \n" for line in lines)
+
+
+def render_section(publications: Iterable[Publication]) -> str:
+    """The Markdown of all sections (``### Conference Papers``, ``### Journal Papers``,
+    ``### Preprints``), each numbered from 1; a section without papers is left out. Ends with a newline.
+
+    Raises ValueError when a link is not a plain http(s) URL (config checks prevent this).
+    """
+    blocks = []
+    for name, pubs in ordered(publications).items():
+        if not pubs:
+            continue
+        entries = "\n".join(_entry(i, pub) for i, pub in enumerate(pubs, 1))
+        blocks.append(f"### {SECTION_TITLES[name]}\n\n{entries}")
+    return "\n".join(blocks)
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # spreadsheet formula injection: show the text, never run it
+    return value
+
+
+def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
+    rows = []
+    for name, pubs in ordered(publications).items():
+        for pub in pubs:
+            links = dict(pub.links)
+            extra = "; ".join(f"{label}: {url}" for label, url in pub.links
+                              if label not in ("openreview", "link", "arxiv", "code"))
+            rows.append({
+                "key": pub.key, "section": name, "title": pub.title, "authors": "; ".join(pub.authors),
+                "venue": pub.venue.name if pub.venue else "", "venue_abbr": pub.venue.abbr if pub.venue else "",
+                "venue_kind": pub.venue.kind if pub.venue else "preprint", "year": pub.year,
+                "award": pub.award or "", "arxiv_id": pub.arxiv_id or "",
+                "arxiv_version": pub.arxiv_version, "doi": pub.doi or "",
+                "openreview_forum": pub.openreview_forum or "", "s2_paper_id": pub.s2_paper_id or "",
+                "corpus_id": pub.corpus_id, "openreview_url": links.get("openreview", ""),
+                "arxiv_url": links.get("arxiv", ""), "link": links.get("link", ""), "code": links.get("code", ""),
+                "other_links": extra, "stale": "; ".join(pub.stale),
+            })
+    return rows
+
+
+def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> bytes:
+    """One CSV row per paper (pandas), UTF-8, ``\\n`` line ends, in page order.
+
+    Columns: key, section, title, authors ("; "-separated), venue, venue_abbr, venue_kind, year,
+    award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
+    arxiv_url, link, code, other_links, stale. IDs are written as text; cells that a spreadsheet
+    would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
+    ``bom`` prefixes a UTF-8 byte-order mark for Excel.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(_rows(publications), columns=[
+        "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "year", "award", "arxiv_id",
+        "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",
+        "link", "code", "other_links", "stale"])
+    for column in ("year", "arxiv_version", "corpus_id"):
+        frame[column] = frame[column].astype("Int64")
+    text_columns = [c for c in frame.columns if c not in ("year", "arxiv_version", "corpus_id")]
+    frame[text_columns] = frame[text_columns].astype("string").map(_cell)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    data = buffer.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def render_json(publications: Iterable[Publication]) -> str:
+    """``publications.json``: every merged field of every paper, with ``field_sources`` naming the
+    source of each field, in page order. Deterministic (sorted keys, no timestamps)."""
+    papers = []
+    for name, pubs in ordered(publications).items():
+        for pub in pubs:
+            papers.append({
+                "key": pub.key, "section": name, "title": pub.title, "authors": list(pub.authors),
+                "owner_positions": list(pub.owner_positions),
+                "venue": ({"name": pub.venue.name, "abbr": pub.venue.abbr, "kind": pub.venue.kind}
+                          if pub.venue else None),
+                "year": pub.year, "award": pub.award,
+                "ids": {"arxiv": pub.arxiv_id, "arxiv_version": pub.arxiv_version, "doi": pub.doi,
+                        "openreview": pub.openreview_forum, "s2_paper_id": pub.s2_paper_id,
+                        "corpus_id": pub.corpus_id},
+                "links": [{"label": label, "url": url} for label, url in pub.links],
+                "field_sources": dict(sorted(pub.field_sources.items())), "stale": list(pub.stale),
+            })
+    return json.dumps({"format": 1, "papers": papers}, indent=1, ensure_ascii=False, sort_keys=True) + "\n"

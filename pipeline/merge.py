@@ -1,0 +1,332 @@
+"""Merge: one Publication per config entry from the records the sources returned for it.
+
+Each entry's records are the ones fetched by its own IDs: arXiv by its arXiv IDs, OpenReview by
+its forum IDs, Semantic Scholar by :func:`s2_request_id`. Entries are never joined on a guess:
+when a record carries an identifier of *another* entry (S2 ``externalIds`` naming an arXiv ID
+listed elsewhere), the pair is reported so the owner can merge the two entries by hand.
+
+Field precedence (first that has a value wins; ``config`` is the entry's own override):
+
+===========  ==========================================================================
+field        precedence
+===========  ==========================================================================
+title        config > OpenReview (accepted) > S2 (when S2 names a venue) > arXiv > S2 > OpenReview
+authors      config > arXiv > OpenReview > S2; then abbreviated names ("D.K. He") are
+             replaced by the full form another source gives at the same place
+venue        config > OpenReview accepted ``venueid`` > S2 (DBLP key, ``venue``,
+             ``publicationVenue``, ``journal``) > arXiv ``journal_ref`` / ``comment``
+             ("Accepted at ICCV 2023") > none: a preprint. arXiv and CoRR are never venues.
+year         config > the year of the source that gave the venue > arXiv v1 date > S2 > OpenReview
+award        config > OpenReview decision in ``venue`` (oral, spotlight, ICLR 2023's
+             "notable top 5%"/"top 25%") > an award stated in the arXiv comment
+section      config > venue kind (conference and workshop: conference; journal: journal) > preprint
+links        openreview (forum), link (config, else https://doi.org/<DOI>), arxiv, code (config),
+             then config ``links`` in their order
+===========  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from harvest.records import SourceRecord
+
+from .config import Config, Entry
+from .text import clean_name, clean_title, is_owner, prefer_full_names
+from .venues import (Venue, VenueTable, comment_award, is_not_a_venue, openreview_award, openreview_status,
+                     year_in)
+
+__all__ = ["Harvest", "Publication", "MergeResult", "merge", "s2_request_id"]
+
+log = logging.getLogger(__name__)
+
+_KIND_SECTION = {"conference": "conference", "workshop": "conference", "journal": "journal"}
+_ACCEPT_PHRASE = ("accepted", "to appear", "published", "camera-ready", "camera ready", "proceedings", "presented")
+
+
+@dataclass
+class Harvest:
+    """Records per source, keyed by the requested ID, and which of them are stale.
+
+    Attributes:
+        records: source name -> requested ID -> record.
+        stale: (source, requested ID) pairs whose record comes from an earlier run.
+    """
+
+    records: dict[str, dict[str, SourceRecord]] = field(default_factory=lambda: {"arxiv": {}, "openreview": {}, "s2": {}})
+    stale: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Publication:
+    """One merged paper, ready to emit.
+
+    Attributes:
+        key, index: the config entry's key and position.
+        title, authors: merged text (see the precedence table in this module's docstring).
+        owner_positions: indexes into ``authors`` of the owner's name.
+        venue: the venue, or None for a preprint.
+        year: venue year (see precedence), or None when nothing gives one.
+        award: e.g. "Spotlight" or "Oral, Top 2%", or None.
+        section: "conference", "journal" or "preprint".
+        arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id: identifiers.
+        links: (label, URL) pairs in display order.
+        field_sources: field name -> "config", "arxiv", "openreview", "s2" or "doi".
+        stale: "source (fetched YYYY-MM-DD)" for each record that came from an earlier run.
+    """
+
+    key: str
+    index: int
+    title: str
+    authors: tuple[str, ...]
+    owner_positions: tuple[int, ...]
+    venue: Venue | None
+    year: int | None
+    award: str | None
+    section: str
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    doi: str | None = None
+    openreview_forum: str | None = None
+    s2_paper_id: str | None = None
+    corpus_id: int | None = None
+    links: tuple[tuple[str, str], ...] = ()
+    field_sources: dict[str, str] = field(default_factory=dict)
+    stale: tuple[str, ...] = ()
+
+    def venue_line(self) -> str:
+        """``Full Name (ABBR), YEAR``; ``Preprint, YEAR`` without a venue; the year is left out when unknown."""
+        label = self.venue.label() if self.venue else "Preprint"
+        return f"{label}, {self.year}" if self.year else label
+
+
+@dataclass
+class MergeResult:
+    """Publications in config order, and warnings a user should act on."""
+
+    publications: list[Publication]
+    warnings: list[str]
+
+
+def s2_request_id(entry: Entry) -> str | None:
+    """The ID sent to S2's batch for ``entry``: its S2 ID, else ``DOI:<doi>``, else ``ARXIV:<id>``, else None."""
+    if entry.s2:
+        return entry.s2[0]
+    if entry.doi:
+        return f"DOI:{entry.doi[0]}"
+    if entry.arxiv:
+        return f"ARXIV:{entry.arxiv[0]}"
+    return None
+
+
+def _entry_records(entry: Entry, harvest: Harvest) -> dict[str, SourceRecord]:
+    found: dict[str, SourceRecord] = {}
+    for source, ids in (("arxiv", entry.arxiv), ("openreview", entry.openreview)):
+        for ident in ids:
+            record = harvest.records[source].get(ident)
+            if record and source not in found:
+                found[source] = record
+    s2_id = s2_request_id(entry)
+    if s2_id and s2_id in harvest.records["s2"]:
+        found["s2"] = harvest.records["s2"][s2_id]
+    return found
+
+
+def _first(*candidates: tuple[str, object]) -> tuple[str | None, object]:
+    for source, value in candidates:
+        if value not in (None, (), ""):
+            return source, value
+    return None, None
+
+
+class _Merger:
+    def __init__(self, config: Config, table: VenueTable):
+        self.config = config
+        self.table = table
+        self.owner_names = (config.owner.name, *config.owner.variants)
+        self.warnings: list[str] = []
+
+    def warn(self, entry: Entry, message: str) -> None:
+        self.warnings.append(f"paper #{entry.index + 1} ({entry.key}): {message}")
+
+    # -- venue ----------------------------------------------------------------------------
+    def _venue_from_config(self, entry: Entry) -> Venue:
+        venue = self.table.by_name(entry.venue) or self.table.in_text(entry.venue)
+        if venue:
+            return venue
+        kind = {"conference": "conference", "journal": "journal"}.get(entry.section or "", "")
+        if not kind:
+            self.warn(entry, f"venue {entry.venue!r} is not in the venue table; shown as written, under "
+                             "Journal Papers unless you set section")
+            kind = "journal"
+        return Venue(name=entry.venue, abbr="", kind=kind)
+
+    def venue(self, entry: Entry, recs: dict[str, SourceRecord]) -> tuple[Venue | None, int | None, str | None]:
+        if entry.venue:
+            return self._venue_from_config(entry), None, "config"
+        orv = recs.get("openreview")
+        if orv:
+            status = openreview_status(orv.venueid, orv.venue_strings[0] if orv.venue_strings else None)
+            if status == "accepted":
+                venue = (self.table.by_openreview(orv.venueid) if orv.venueid else None) or next(
+                    (v for s in orv.venue_strings for v in (self.table.by_name(s), self.table.in_text(s)) if v), None)
+                if venue:
+                    return venue, orv.year, "openreview"
+                self.warn(entry, f"OpenReview venue {orv.venueid or orv.venue_strings!r} is not in the venue table; "
+                                 "add it under [[venue]] in config.toml")
+            elif status != "unknown":
+                log.info("%s: OpenReview status is %s; not shown as a venue", entry.key, status)
+        s2 = recs.get("s2")
+        if s2:
+            venue = self.table.by_dblp(s2.dblp_key) if s2.dblp_key else None
+            venue = venue or next((v for s in s2.venue_strings if (v := self.table.by_name(s))), None)
+            if venue:
+                return venue, s2.year, "s2"
+            real = [s for s in s2.venue_strings if not is_not_a_venue(s)]
+            if real and s2.venue_strings and not is_not_a_venue(s2.venue_strings[0]):
+                kind = s2.venue_type if s2.venue_type in ("conference", "journal") else (
+                    "journal" if "JournalArticle" in s2.publication_types and "Conference" not in s2.publication_types
+                    else "conference")
+                self.warn(entry, f"S2 venue {real[0]!r} is not in the venue table; shown as written. Add it "
+                                 "under [[venue]] in config.toml to set its abbreviation and kind")
+                return Venue(name=real[0], abbr="", kind=kind), s2.year, "s2"
+        ax = recs.get("arxiv")
+        if ax:
+            if ax.journal_ref:
+                venue = self.table.by_name(ax.journal_ref) or self.table.in_text(ax.journal_ref)
+                if venue:
+                    return venue, year_in(ax.journal_ref) or ax.year, "arxiv"
+            if ax.comment and any(p in ax.comment.casefold() for p in _ACCEPT_PHRASE):
+                venue = self.table.in_text(ax.comment)
+                if venue:
+                    return venue, year_in(ax.comment) or ax.year, "arxiv"
+        return None, None, None
+
+    # -- one entry --------------------------------------------------------------------------
+    def publication(self, entry: Entry, harvest: Harvest) -> Publication:
+        recs = _entry_records(entry, harvest)
+        ax, orv, s2 = recs.get("arxiv"), recs.get("openreview"), recs.get("s2")
+        sources: dict[str, str] = {}
+
+        venue, venue_year, venue_source = self.venue(entry, recs)
+        or_accepted = bool(orv) and openreview_status(
+            orv.venueid, orv.venue_strings[0] if orv.venue_strings else None) == "accepted"
+        s2_has_venue = bool(s2) and venue_source == "s2"
+
+        source, title = _first(("config", entry.title), ("openreview", orv.title if or_accepted else None),
+                               ("s2", s2.title if s2_has_venue else None), ("arxiv", ax and ax.title),
+                               ("s2", s2 and s2.title), ("openreview", orv and orv.title))
+        if title is None:
+            ident = next((f"{k}:{v[0]}" for k, v in (("arXiv", entry.arxiv), ("doi", entry.doi),
+                                                       ("openreview", entry.openreview), ("s2", entry.s2)) if v), entry.key)
+            title = ident
+            source = "config"
+            self.warn(entry, "no source has returned this paper yet and config gives no title; "
+                             f"shown as {ident!r} until one does (or add title = \"...\")")
+        sources["title"] = source
+
+        source, authors = _first(("config", entry.authors), ("arxiv", ax and ax.authors),
+                                 ("openreview", orv and orv.authors), ("s2", s2 and s2.authors))
+        authors = tuple(clean_name(a) for a in (authors or ()))
+        if source and source != "config":
+            others = [r.authors for name, r in recs.items() if name != source and r.authors]
+            authors, replaced = prefer_full_names(authors, others)
+            if replaced:
+                log.debug("%s: full names preferred: %s", entry.key, "; ".join(replaced))
+            for name, rec in recs.items():
+                if name != source and rec.authors and len(rec.authors) == len(authors) and tuple(rec.authors) != authors:
+                    log.info("%s: %s spells the authors differently (%s); using %s",
+                             entry.key, name, ", ".join(rec.authors), source)
+        sources["authors"] = source or "config"
+        owner_positions = tuple(i for i, a in enumerate(authors) if is_owner(a, self.owner_names))
+        if authors and not owner_positions:
+            self.warn(entry, f"{self.config.owner.name!r} is not among the authors ({', '.join(authors)}); "
+                             "add the spelling used there to owner.variants")
+
+        if entry.year:
+            year, sources["year"] = entry.year, "config"
+        elif venue_year:
+            year, sources["year"] = venue_year, venue_source
+        else:
+            source, year = _first(("arxiv", ax and ax.year), ("s2", s2 and s2.year), ("openreview", orv and orv.year))
+            sources["year"] = source or "none"
+        if venue:
+            sources["venue"] = venue_source
+
+        award = entry.award
+        if award:
+            sources["award"] = "config"
+        elif or_accepted:
+            award, unknown = openreview_award(orv.venue_strings[0] if orv.venue_strings else None)
+            if award:
+                sources["award"] = "openreview"
+            if unknown:
+                self.warn(entry, f"OpenReview decision {unknown!r} is not a known award; not shown. "
+                                 "Set award = \"...\" to show it")
+        if not award and ax:
+            award = comment_award(ax.comment)
+            if award:
+                sources["award"] = "arxiv"
+
+        if entry.section:
+            section, sources["section"] = entry.section, "config"
+        else:
+            section = _KIND_SECTION[venue.kind] if venue else "preprint"
+            sources["section"] = "venue" if venue else "none"
+
+        arxiv_id = (entry.arxiv[0] if entry.arxiv else None) or (s2 and s2.arxiv_id) or None
+        doi = (entry.doi[0] if entry.doi else None) or (s2 and s2.doi) or (ax and ax.doi) or None
+        forum = entry.openreview[0] if entry.openreview else None
+        links: list[tuple[str, str]] = []
+        if forum:
+            links.append(("openreview", f"https://openreview.net/forum?id={forum}"))
+            sources["link:openreview"] = "config"
+        if entry.link:
+            links.append(("link", entry.link))
+            sources["link:link"] = "config"
+        elif doi:
+            links.append(("link", f"https://doi.org/{doi}"))
+            sources["link:link"] = "config" if entry.doi else ("s2" if s2 and s2.doi == doi else "arxiv")
+        if arxiv_id:
+            links.append(("arxiv", f"https://arxiv.org/abs/{arxiv_id}"))
+            sources["link:arxiv"] = "config" if entry.arxiv else "s2"
+        if entry.code:
+            links.append(("code", entry.code))
+            sources["link:code"] = "config"
+        links.extend(entry.links)
+
+        stale = tuple(sorted(f"{src} (fetched {rec.fetched_at[:10]})" for src, rec in recs.items()
+                             if (src, rec.requested_id) in harvest.stale))
+        return Publication(
+            key=entry.key, index=entry.index, title=clean_title(title), authors=authors,
+            owner_positions=owner_positions, venue=venue, year=year, award=award, section=section,
+            arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
+            openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,
+            corpus_id=s2.corpus_id if s2 else None, links=tuple(links), field_sources=sources, stale=stale,
+        )
+
+    def cross_links(self, publications: list[Publication], harvest: Harvest) -> None:
+        """Report records that carry an identifier of another entry (same paper listed twice?)."""
+        owner_of: dict[str, Entry] = {}
+        for entry in self.config.papers:
+            for ident in entry.identifiers():
+                owner_of[ident] = entry
+        for entry in self.config.papers:
+            for source, record in _entry_records(entry, harvest).items():
+                for ident in sorted(record.identifiers()):
+                    other = owner_of.get(ident)
+                    if other is not None and other.key != entry.key:
+                        self.warn(entry, f"its {source} record carries {ident}, which paper #{other.index + 1} "
+                                         f"({other.key}) lists; if they are the same paper, merge the two entries")
+
+
+def merge(config: Config, harvest: Harvest, table: VenueTable) -> MergeResult:
+    """Merge each config entry's records into a Publication (see the precedence table above).
+
+    Returns publications in config order and the warnings a user should act on.
+    """
+    merger = _Merger(config, table)
+    publications = [merger.publication(entry, harvest) for entry in config.papers]
+    merger.cross_links(publications, harvest)
+    return MergeResult(publications=publications, warnings=merger.warnings)

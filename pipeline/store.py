@@ -1,0 +1,63 @@
+"""The last known good harvest: ``<output dir>/harvest.json``, committed with the page.
+
+Layout: ``{"format": 1, "sources": {"arxiv": {"<requested id>": <record>}, "openreview": ...,
+"s2": ...}}``, records as :meth:`harvest.records.SourceRecord.to_dict` gives them. Written with
+sorted keys so that the same records give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from harvest.records import SOURCES, SourceRecord
+
+__all__ = ["StoreError", "load", "dump", "same_content"]
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+
+
+class StoreError(Exception):
+    """The stored harvest cannot be read; the message names the file and says what to do."""
+
+
+def load(path: Path) -> dict[str, dict[str, SourceRecord]]:
+    """Records per source and requested ID; empty when the file does not exist yet.
+
+    Raises StoreError when the file exists but is not a harvest this version can read.
+    """
+    empty: dict[str, dict[str, SourceRecord]] = {source: {} for source in SOURCES}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return empty
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: cannot read the stored harvest ({exc}); restore it from git, "
+                         "or delete it to start from an empty store") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("sources"), dict):
+        raise StoreError(f"{path}: not a harvest file of format {FORMAT}; restore it from git or delete it")
+    for source in SOURCES:
+        for ident, data in (raw["sources"].get(source) or {}).items():
+            try:
+                empty[source][ident] = SourceRecord.from_dict(data)
+            except (KeyError, TypeError) as exc:
+                log.warning("%s: skipping stored %s record %s (%s)", path, source, ident, exc)
+    return empty
+
+
+def dump(records: dict[str, dict[str, SourceRecord]]) -> bytes:
+    """The bytes of ``harvest.json`` for ``records`` (sorted, indented, UTF-8, trailing newline)."""
+    data = {"format": FORMAT,
+            "sources": {source: {ident: records[source][ident].to_dict() for ident in sorted(records[source])}
+                        for source in SOURCES}}
+    return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def same_content(a: SourceRecord, b: SourceRecord) -> bool:
+    """True when two records differ at most in ``fetched_at``."""
+    left, right = a.to_dict(), b.to_dict()
+    left.pop("fetched_at")
+    right.pop("fetched_at")
+    return left == right

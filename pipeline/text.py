@@ -1,0 +1,109 @@
+"""Text clean-up for titles and names, and matching of the owner's name.
+
+Pure functions; no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from pylatexenc.latex2text import LatexNodes2Text
+
+__all__ = ["clean_title", "clean_name", "fold_name", "is_owner", "is_initials_of", "prefer_full_names"]
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\))", re.DOTALL)
+_LATEX = LatexNodes2Text(math_mode="verbatim")
+
+
+def _latex_to_text(segment: str) -> str:
+    if "\\" not in segment and "{" not in segment and "}" not in segment:
+        return segment
+    # "%" starts a LaTeX comment; in a title it is a percent sign.
+    converted = _LATEX.latex_to_text(re.sub(r"(?<!\\)%", r"\\%", segment))
+    return converted.replace("\u00a0", " ")
+
+
+def clean_title(title: str) -> str:
+    """One clean line of title text.
+
+    HTML entities are decoded once (``&amp;`` -> ``&``; ``&amp;amp;`` -> ``&amp;``); LaTeX outside
+    math becomes Unicode (``Sch\\"{o}lkopf`` -> ``Schölkopf``, ``{B}ayes`` -> ``Bayes``) while
+    inline math (``$\\ell_1$``) stays as written; line breaks and runs of spaces collapse to one
+    space; the result is Unicode NFC.
+    """
+    text = html.unescape(title)
+    text = re.sub(r"\s+", " ", text).strip()
+    parts = _MATH.split(text)
+    text = "".join(part if i % 2 else _latex_to_text(part) for i, part in enumerate(parts))
+    text = re.sub(r"\s+", " ", text).strip()
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_name(name: str) -> str:
+    """An author name as one NFC line, HTML entities decoded and LaTeX accents converted."""
+    return clean_title(name)
+
+
+def fold_name(name: str) -> str:
+    """Fold a name for comparison: no accents, case, dots, hyphens or extra spaces ("Zhi-Quan Luo" -> "zhi quan luo")."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
+
+
+def _tokens(name: str) -> list[str]:
+    # "D.K. He" -> ["d", "k", "he"]; "Zhi-Quan Luo" -> ["zhi", "quan", "luo"]
+    return fold_name(name).split()
+
+
+def is_initials_of(short: str, full: str) -> bool:
+    """True when ``short`` abbreviates ``full``: same last name, and each given-name token of
+    ``short`` is an initial or the whole token of ``full`` ("M. Xiao" / "Mingqing Xiao",
+    "D.K. He" / "Di He" is False: two initials for one given name cannot be checked, "Q. Meng" True).
+    """
+    s, f = _tokens(short), _tokens(full)
+    if len(s) < 2 or len(f) < 2 or s[-1] != f[-1]:
+        return False
+    given_s, given_f = s[:-1], f[:-1]
+    if not any(len(t) == 1 for t in given_s):
+        return False
+    if len(given_s) == len(given_f):
+        return all(a == b or (len(a) == 1 and b.startswith(a)) for a, b in zip(given_s, given_f))
+    # "D K He" against "Di He": initials may spell the given name's syllables; require the first to agree.
+    return given_s[0] == given_f[0][:1] and len(given_s) <= len(given_f[0])
+
+
+def is_owner(author: str, names: tuple[str, ...]) -> bool:
+    """True when ``author`` is one of ``names`` (the owner's name and variants) ignoring accents,
+    case, dots and hyphens, or an initials form of one of them ("M. Xiao" for "Mingqing Xiao")."""
+    folded = fold_name(author)
+    for name in names:
+        if folded == fold_name(name) or is_initials_of(author, name):
+            return True
+    return False
+
+
+def _looks_abbreviated(name: str) -> bool:
+    return any(len(t) == 1 for t in _tokens(name)[:-1])
+
+
+def prefer_full_names(chosen: tuple[str, ...], others: list[tuple[str, ...]]) -> tuple[tuple[str, ...], list[str]]:
+    """Replace abbreviated names in ``chosen`` by the full form another source gives at the same place.
+
+    ``others`` are author lists from other sources; only lists of the same length are used, and a
+    replacement needs the same last name ("D.K. He" -> "Di He"). Returns (names, notes on what
+    was replaced).
+    """
+    names = list(chosen)
+    notes = []
+    for i, name in enumerate(names):
+        if not _looks_abbreviated(name):
+            continue
+        for other in others:
+            if len(other) == len(names) and not _looks_abbreviated(other[i]) and is_initials_of(name, other[i]):
+                notes.append(f"{name!r} -> {other[i]!r}")
+                names[i] = other[i]
+                break
+    return tuple(names), notes

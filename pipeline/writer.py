@@ -1,0 +1,95 @@
+"""The only code that writes files: atomic replacement, and the marker splice of the homepage.
+
+Every write goes to a temporary file in the target's folder, is flushed to disk, and is renamed
+over the target, so a reader (or a crash) sees the old file or the new one, never a part. A file
+whose bytes would not change is not written at all, so its mtime stays and a scheduled job has
+nothing to commit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["MarkerError", "write_atomic", "splice", "find_markers"]
+
+
+class MarkerError(Exception):
+    """The homepage's markers are missing, repeated or out of order; the message names file and line."""
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically; return False (and touch nothing) when unchanged.
+
+    The file keeps its permission bits when it existed. Raises OSError when the folder is not writable.
+    """
+    path = Path(path)
+    try:
+        if path.read_bytes() == data:
+            return False
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return True
+
+
+def find_markers(text: str, start: str, end: str, *, name: str) -> tuple[int, int]:
+    """Character offsets (end of the start-marker line, start of the end-marker line).
+
+    A marker counts when it stands alone on its line (surrounding spaces allowed).
+    Raises MarkerError naming ``name`` and the line when either marker is missing or repeated,
+    or the end marker comes first.
+    """
+    lines = text.splitlines(keepends=True)
+    found: dict[str, list[tuple[int, int]]] = {start: [], end: []}
+    offset = 0
+    for number, line in enumerate(lines, 1):
+        if line.strip() in found:
+            found[line.strip()].append((number, offset))
+        offset += len(line)
+    for marker in (start, end):
+        places = found[marker]
+        if not places:
+            raise MarkerError(f"{name}: marker {marker!r} not found; put {start!r} and {end!r} on their own lines "
+                              "around the Publications section")
+        if len(places) > 1:
+            raise MarkerError(f"{name}:{places[1][0]}: marker {marker!r} appears again (first on line "
+                              f"{places[0][0]}); keep exactly one")
+    (start_line, start_at), (end_line, end_at) = found[start][0], found[end][0]
+    if end_at < start_at:
+        raise MarkerError(f"{name}:{end_line}: end marker {end!r} comes before the start marker on line {start_line}")
+    start_len = len(lines[start_line - 1])
+    return start_at + start_len, end_at
+
+
+def splice(text: str, section: str, start: str, end: str, *, name: str) -> str:
+    """``text`` with everything between the marker lines replaced by ``section``.
+
+    The marker lines and every byte outside them are kept; a blank line separates the section
+    from each marker; the file's line ending (``\\r\\n`` or ``\\n``) is used for the new text.
+    Raises MarkerError as :func:`find_markers` does.
+    """
+    inner_start, inner_end = find_markers(text, start, end, name=name)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    before = text[:inner_start]
+    if not before.endswith(("\n", "\r")):
+        before += newline
+    body = newline + section.rstrip("\n").replace("\n", newline) + newline + newline
+    return before + body + text[inner_end:]
