@@ -97,7 +97,8 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings) -> 
         return list(client.results(search))
     except arxiv.HTTPError as exc:
         if exc.status == 429 or exc.status >= 500:
-            raise Transient(f"arXiv answered HTTP {exc.status}", status=exc.status) from exc
+            reason = "arXiv is rate-limiting" if exc.status == 429 else "arXiv server error"
+            raise Transient(reason, status=exc.status) from exc
         raise SourceError(SOURCE, "arXiv rejected the request", url=exc.url, status=exc.status) from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise Transient("arXiv returned an empty page") from exc

@@ -119,7 +119,7 @@ def _get_notes(session: requests.Session, base_url: str, batch: list[str],
         body = None
     status = response.status_code
     if status == 429 or status >= 500:
-        raise Transient(f"OpenReview answered HTTP {status}", status=status,
+        raise Transient("OpenReview is rate-limiting" if status == 429 else "OpenReview server error", status=status,
                         retry_after_s=_retry_after(response, body) if status == 429 else None)
     name = body.get("name") if isinstance(body, dict) else None
     if status == 404 or name == "NotFoundError":

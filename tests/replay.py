@@ -125,6 +125,15 @@ class ReplayServer:
             tables[name].update(values)
         return tables
 
+    def add_answer(self, method: str, path: str, query_string: str, *, body: bytes, status: int = 200,
+                   json_body: object = None, headers: dict[str, str] | None = None) -> None:
+        """Answer one more request with ``body`` (for tests that need an answer no recording has)."""
+        with self._lock:
+            self.interactions.append({"method": method, "path": path, "query_string": query_string,
+                                      "json": json_body, "status": status, "_body": body,
+                                      "headers": headers or {"Content-Type": "application/json"},
+                                      "file": f"<inline {method} {path}?{query_string}>"})
+
     def requests_to(self, prefix: str) -> int:
         """How many requests reached ``/prefix`` (``arxiv``, ``s2``, ``or2``, ``or1``)."""
         return sum(1 for r in self.log if r["path"].startswith(f"/{prefix}/"))
@@ -216,7 +225,7 @@ class ReplayServer:
                     self._answer(501, json.dumps({"error": message}).encode(), {"Content-Type": "application/json"})
                     return
                 item = server.interactions[n]
-                data = (item["_dir"] / item["file"]).read_bytes()
+                data = item["_body"] if "_body" in item else (item["_dir"] / item["file"]).read_bytes()
                 if fault and fault.truncate:
                     self._answer(item["status"], data[: len(data) // 2], item.get("headers", {}), length=len(data))
                     self.close_connection = True
