@@ -16,7 +16,7 @@ import arxiv
 import requests
 from requests.adapters import HTTPAdapter
 
-from .http import Transient, gate, with_retries
+from .http import Transient, gate, is_name_resolution_failure, with_retries
 from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
@@ -105,6 +105,8 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings) -> 
     except requests.Timeout as exc:
         raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
     except requests.ConnectionError as exc:
+        if is_name_resolution_failure(exc):
+            raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
         raise Transient(f"could not connect ({type(exc).__name__})") from exc
 
 
@@ -128,7 +130,7 @@ def fetch(ids: list[str], settings: ArxivSettings) -> FetchResult:
         except SourceError as exc:
             result.requests += exc.tries
             result.error = exc
-            log.warning("%s", exc)
+            log.info("%s", exc)
             return result
         result.requests += tries
         fetched_at = _now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import socket
 import threading
 import time
 from datetime import datetime, timezone
@@ -22,7 +23,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from .records import SourceError
 from .settings import _Common
 
-__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after"]
+__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,6 +76,31 @@ class Transient(Exception):
         self.reason = reason
         self.status = status
         self.retry_after_s = retry_after_s
+
+
+_DNS_TEXT = ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname",
+             "No address associated with hostname", "getaddrinfo failed")
+
+
+def is_name_resolution_failure(exc: BaseException) -> bool:
+    """True when ``exc`` (from requests, urllib3 or httpx) comes from a host name that did not resolve.
+
+    Such a failure is not retried: it means no network or a wrong URL, and another try in a few
+    seconds answers the same.
+    """
+    stack: list[object] = [exc]
+    seen: set[int] = set()
+    while stack:
+        err = stack.pop()
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, socket.gaierror) or type(err).__name__ == "NameResolutionError":
+            return True
+        if any(text in str(err) for text in _DNS_TEXT):
+            return True
+        stack.extend([err.__cause__, err.__context__, getattr(err, "reason", None), *err.args])
+    return False
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -144,4 +170,5 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
         raise SourceError(source, exc.reason, url=url, status=exc.status, tries=tries) from exc
     except SourceError as exc:
         exc.tries = tries
+        exc.url = exc.url or url
         raise

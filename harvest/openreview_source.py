@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from .http import Transient, gate, parse_retry_after, with_retries
+from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, with_retries
 from .ids import IdError, normalize_openreview
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import OpenReviewSettings
@@ -112,6 +112,8 @@ def _get_notes(session: requests.Session, base_url: str, batch: list[str],
     except requests.Timeout as exc:
         raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
     except requests.ConnectionError as exc:
+        if is_name_resolution_failure(exc):
+            raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
         raise Transient(f"could not connect ({type(exc).__name__})") from exc
     try:
         body = response.json()
@@ -179,7 +181,7 @@ def fetch(ids: list[str], settings: OpenReviewSettings) -> FetchResult:
                 _fetch_api(session, api, base_url, todo, settings, result, answered[api])
             except SourceError as exc:
                 result.requests += exc.tries
-                log.warning("%s", exc)
+                log.info("%s", exc)
                 result.error = result.error or exc
     # Not found means: both APIs answered and neither holds the note.
     result.not_found = [i for i in wanted if i not in result.records and i in answered[2] and i in answered[1]]

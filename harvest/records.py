@@ -126,13 +126,11 @@ class SourceError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        parts = [f"{self.source}: {self.reason}"]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        parts.append(f"after {self.tries} {'try' if self.tries == 1 else 'tries'}")
+        details = [f"HTTP {self.status}"] if self.status is not None else []
+        details.append(f"{self.tries} {'try' if self.tries == 1 else 'tries'}")
         if self.url:
-            parts.append(f"({self.url})")
-        return " ".join(parts)
+            details.append(self.url)
+        return f"{self.source}: {self.reason} ({', '.join(details)})"
 
 
 @dataclass(kw_only=True)

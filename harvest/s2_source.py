@@ -30,7 +30,7 @@ from semanticscholar.SemanticScholarException import (
     ObjectNotFoundException,
 )
 
-from .http import Transient, gate, with_retries
+from .http import Transient, gate, is_name_resolution_failure, with_retries
 from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import S2Settings
@@ -142,7 +142,9 @@ def _post_batch(batch: list[str], settings: S2Settings) -> list[Any]:
     except httpx.TimeoutException as exc:
         raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
     except httpx.TransportError as exc:
-        raise Transient(f"connection failed ({type(exc).__name__})") from exc
+        if is_name_resolution_failure(exc):
+            raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
+        raise Transient(f"could not connect ({type(exc).__name__})") from exc
     except (json.JSONDecodeError, KeyError) as exc:
         raise Transient(f"Semantic Scholar sent a malformed body ({type(exc).__name__})") from exc
     except PermissionError as exc:
@@ -173,7 +175,7 @@ def fetch(ids: list[str], settings: S2Settings) -> FetchResult:
         except SourceError as exc:
             result.requests += exc.tries
             result.error = exc
-            log.warning("%s", exc)
+            log.info("%s", exc)
             return result
         result.requests += tries
         fetched_at = _now()

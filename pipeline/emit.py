@@ -115,7 +115,7 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
                 "openreview_forum": pub.openreview_forum or "", "s2_paper_id": pub.s2_paper_id or "",
                 "corpus_id": pub.corpus_id, "openreview_url": links.get("openreview", ""),
                 "arxiv_url": links.get("arxiv", ""), "link": links.get("link", ""), "code": links.get("code", ""),
-                "other_links": extra, "stale": "; ".join(pub.stale),
+                "other_links": extra,
             })
     return rows
 
@@ -125,7 +125,7 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
 
     Columns: key, section, title, authors ("; "-separated), venue, venue_abbr, venue_kind, year,
     award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
-    arxiv_url, link, code, other_links, stale. IDs are written as text; cells that a spreadsheet
+    arxiv_url, link, code, other_links. IDs are written as text; cells that a spreadsheet
     would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
     ``bom`` prefixes a UTF-8 byte-order mark for Excel.
     """
@@ -134,7 +134,7 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
     frame = pd.DataFrame(_rows(publications), columns=[
         "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "year", "award", "arxiv_id",
         "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",
-        "link", "code", "other_links", "stale"])
+        "link", "code", "other_links"])
     for column in ("year", "arxiv_version", "corpus_id"):
         frame[column] = frame[column].astype("Int64")
     text_columns = [c for c in frame.columns if c not in ("year", "arxiv_version", "corpus_id")]
@@ -147,7 +147,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
 
 def render_json(publications: Iterable[Publication]) -> str:
     """``publications.json``: every merged field of every paper, with ``field_sources`` naming the
-    source of each field, in page order. Deterministic (sorted keys, no timestamps)."""
+    source of each field, in page order. Deterministic (sorted keys, no timestamps, no run state
+    such as staleness, which the run summary reports), so an unchanged list gives unchanged bytes."""
     papers = []
     for name, pubs in ordered(publications).items():
         for pub in pubs:
@@ -161,6 +162,6 @@ def render_json(publications: Iterable[Publication]) -> str:
                         "openreview": pub.openreview_forum, "s2_paper_id": pub.s2_paper_id,
                         "corpus_id": pub.corpus_id},
                 "links": [{"label": label, "url": url} for label, url in pub.links],
-                "field_sources": dict(sorted(pub.field_sources.items())), "stale": list(pub.stale),
+                "field_sources": dict(sorted(pub.field_sources.items())),
             })
     return json.dumps({"format": 1, "papers": papers}, indent=1, ensure_ascii=False, sort_keys=True) + "\n"

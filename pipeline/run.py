@@ -36,7 +36,8 @@ class SourceReport:
     Attributes:
         requested: IDs planned for the source. found: answered with a record this run.
         not_found: answered without a record. failed: not answered (the source failed).
-        stale: IDs served from the stored harvest instead. requests: HTTP requests sent.
+        stale: IDs served from the stored harvest instead; stale_dates: the days those were fetched.
+        requests: HTTP requests sent.
         error: the failure, one line, or None. skipped: why nothing was sent (offline, disabled).
     """
 
@@ -45,6 +46,7 @@ class SourceReport:
     not_found: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    stale_dates: set[str] = field(default_factory=set)
     requests: int = 0
     error: str | None = None
     skipped: str | None = None
@@ -80,13 +82,16 @@ class RunReport:
                 continue
             name = SOURCE_NAMES[source]
             if r.skipped:
-                lines.append(f"{name}: {r.skipped}; {len(r.stale)} stored records used.")
+                dates = f" (fetched {', '.join(sorted(r.stale_dates))})" if r.stale_dates else ""
+                lines.append(f"{name}: {r.skipped}; {len(r.stale)} stored records used{dates}.")
                 continue
             line = (f"{name}: {r.requested} requested, {r.found} found, {len(r.not_found)} not found, "
-                    f"{len(r.failed)} failed, {len(r.stale)} stale; {r.requests} HTTP requests.")
+                    f"{len(r.failed)} failed, {len(r.stale)} stale; {r.requests} HTTP request{'' if r.requests == 1 else 's'}.")
             if r.error:
-                line += f" Could not reach it: {r.error}. Used stored records instead."
+                line += f" Could not reach it: {r.error}."
             lines.append(line)
+            if r.stale:
+                lines.append(f"  stored records used for {len(r.stale)} IDs (fetched {', '.join(sorted(r.stale_dates))})")
             if r.not_found:
                 lines.append(f"  not found on {name}: {', '.join(r.not_found)}")
         if self.added or self.removed or self.changed:
@@ -139,6 +144,7 @@ def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: d
             record = old
             harvest.stale.add((source, ident))
             report.stale.append(ident)
+            report.stale_dates.add(old.fetched_at[:10])
             if fetched is not None and ident in fetched.not_found:
                 report.not_found.append(ident)
                 warnings.append(f"{name} no longer finds {ident}; kept its record of {old.fetched_at[:10]}")
@@ -208,7 +214,6 @@ def run(config: Config, *, offline: bool = False) -> RunReport:
             source_report.requests = fetched.requests
             if fetched.error:
                 source_report.error = str(fetched.error)
-                warnings.append(f"{SOURCE_NAMES[source]} could not be reached: {fetched.error}")
         keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings)
 
     result = merge(config, harvest, default_table())

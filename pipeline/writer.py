@@ -19,6 +19,13 @@ class MarkerError(Exception):
     """The homepage's markers are missing, repeated or out of order; the message names file and line."""
 
 
+def _new_file_mode() -> int:
+    # mkstemp creates 0600 files; a new output file gets the usual 0666 less the umask.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Replace ``path`` with ``data`` atomically; return False (and touch nothing) when unchanged.
 
@@ -30,7 +37,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             return False
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
-        mode = None
+        mode = _new_file_mode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -38,8 +45,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,0 +1,86 @@
+"""Read a Publications section written in the academicpages layout back into entries.
+
+The layout (as :mod:`pipeline.emit` writes it, and as people write it by hand)::
+
+    ### Conference Papers
+
+    1. **Title** [[openreview]](url) [[arxiv]](url) [[code]](url)
+    **Owner Name**, Coauthor   
+    *Venue Long Name (ABBR), 2024* <font color=red>(Spotlight)</font>
+
+Pure text parsing: headings start sections, a numbered line with a bold title starts an entry,
+the next lines are the authors and the italic venue line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["ParsedEntry", "parse_publications", "unescape_md"]
+
+_HEADING = re.compile(r"^#{2,4}\s+(.+?)\s*$")
+_ITEM = re.compile(r"^\s*(\d+)\.\s+\*\*(.+?)\*\*(.*)$")
+_LINK = re.compile(r"\[\[([^\]]+)\]\]\(([^)\s]+)\)")
+_AWARD = re.compile(r"<font[^>]*>\s*\(?(.*?)\)?\s*</font>", re.IGNORECASE)
+
+
+@dataclass
+class ParsedEntry:
+    """One entry of a Publications section.
+
+    Attributes:
+        section: the heading above it ("Conference Papers"); number: its list number.
+        title: the bold title; links: (label, URL) pairs in order.
+        authors: names in order; bold: the names written in bold.
+        venue: the italic venue line without the asterisks; award: the text inside ``<font>(...)</font>``.
+    """
+
+    section: str
+    number: int
+    title: str
+    links: list[tuple[str, str]] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    bold: list[str] = field(default_factory=list)
+    venue: str = ""
+    award: str | None = None
+
+
+def unescape_md(text: str) -> str:
+    """Undo :func:`pipeline.emit.md_escape`: backslash escapes and HTML entities."""
+    return html.unescape(re.sub(r"\\([\\`*_\[\]])", r"\1", text))
+
+
+def parse_publications(text: str) -> list[ParsedEntry]:
+    """Entries of every numbered list under a heading, in page order."""
+    entries: list[ParsedEntry] = []
+    section = ""
+    current: ParsedEntry | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        heading = _HEADING.match(stripped)
+        if heading:
+            section, current = heading.group(1), None
+            continue
+        item = _ITEM.match(line)
+        if item:
+            current = ParsedEntry(section=section, number=int(item.group(1)), title=unescape_md(item.group(2).strip()),
+                                  links=[(label, url) for label, url in _LINK.findall(item.group(3))])
+            entries.append(current)
+            continue
+        if current is None or not stripped:
+            continue
+        if stripped.startswith("*") and not stripped.startswith("**"):
+            award = _AWARD.search(stripped)
+            current.award = award.group(1).strip() if award else None
+            venue = _AWARD.sub("", stripped).strip()
+            current.venue = unescape_md(venue.strip("*").strip())
+        elif not current.authors:
+            names = [n.strip() for n in stripped.split(",") if n.strip()]
+            for name in names:
+                plain = unescape_md(name.strip("*").strip())
+                current.authors.append(plain)
+                if name.startswith("**") and name.endswith("**"):
+                    current.bold.append(plain)
+    return entries

@@ -1,0 +1,175 @@
+"""The main job end to end: ``python -m pipeline run`` on the seed config, all three sources
+replayed, compared entry by entry with the hand-written Publications section of about.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+
+import pytest
+
+from pipeline.homepage import parse_publications
+from tests.conftest import END, ROOT, SEED, START, marked_homepage, run_cli, write_config
+from tests.replay import ReplayServer
+
+# Where the page and the sources disagree, the source decides. Each difference: (key as
+# "section #number", field, what the page says, what we emit, the source that decides).
+DIFFERENCES = [
+    ("Conference Papers #2", "venue", "International Conference on Computer Vision (ICCV), 2023",
+     "IEEE/CVF International Conference on Computer Vision (ICCV), 2023",
+     "venue table: the proceedings' own name (CVF open access), matched from S2 venue"),
+    ("Conference Papers #6", "authors",
+     "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Jiang Bian, Guolin Ke, Zhouchen Lin, Tie-Yan Liu",
+     "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Guolin Ke, Jiang Bian, Zhouchen Lin, Tie-Yan Liu",
+     "arXiv <author> order (the paper's header and Springer agree)"),
+    ("Conference Papers #7", "links", "link: https://openreview.net/forum?id=v_KSmk9B5kt",
+     "openreview: https://openreview.net/forum?id=v_KSmk9B5kt",
+     "config openreview ID: an OpenReview forum is labelled openreview"),
+    ("Journal Papers #2", "title",
+     "Efficient and Generalizable Cross-patient Epileptic Seizure Detection through A Spiking Neural Network",
+     "Efficient and generalizable cross-patient epileptic seizure detection through a spiking neural network",
+     "S2 title of DOI 10.3389/fnins.2023.1303564 (the publisher's sentence case)"),
+    ("Journal Papers #2", "venue", "Frontiers in Neuroscience (section Neuromorphic Engineering), 2024",
+     "Frontiers in Neuroscience, 2024", "venue table: a journal section is not part of the venue name"),
+]
+
+
+def _norm(entry) -> dict[str, str]:
+    """The compared fields of one parsed entry; link labels lower-cased, whitespace collapsed."""
+    return {
+        "title": " ".join(entry.title.split()),
+        "links": " ".join(f"{label.lower()}: {url}" for label, url in entry.links),
+        "authors": ", ".join(entry.authors),
+        "bold": ", ".join(entry.bold),
+        "venue": " ".join(entry.venue.split()),
+        "award": entry.award or "",
+    }
+
+
+def _by_place(text: str) -> dict[str, dict[str, str]]:
+    return {f"{e.section} #{e.number}": _norm(e) for e in parse_publications(text)}
+
+
+@pytest.fixture
+def seed_run(tmp_path, replay):
+    """Run the CLI once on the repo's config against the replay server; the homepage copy has markers."""
+    homepage = marked_homepage(tmp_path / "about.md")
+    before = homepage.read_text(encoding="utf-8")
+    config = write_config(tmp_path / "config.toml", replay, homepage=homepage)
+    done = run_cli("run", "--config", str(config))
+    return {"done": done, "tmp": tmp_path, "homepage": homepage, "before": before, "server": replay,
+            "config": config}
+
+
+def test_emitted_section_matches_the_page_entry_by_entry(seed_run):
+    assert seed_run["done"].returncode == 0, seed_run["done"].stderr
+    page = _by_place((SEED / "about.md").read_text(encoding="utf-8"))
+    ours = _by_place((seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8"))
+    assert list(ours) == list(page), "same entries in the same sections and order"
+    expected = {(place, field): (theirs, mine) for place, field, theirs, mine, _ in DIFFERENCES}
+    seen = set()
+    for place, entry in page.items():
+        for field, value in entry.items():
+            if (place, field) in expected:
+                theirs, mine = expected[(place, field)]
+                assert (value, ours[place][field]) == (theirs, mine), (place, field)
+                seen.add((place, field))
+            else:
+                assert ours[place][field] == value, (place, field)
+    assert seen == set(expected)
+
+
+def test_owner_is_bold_in_every_entry(seed_run):
+    ours = parse_publications((seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8"))
+    assert len(ours) == 14
+    assert all(e.bold == ["Mingqing Xiao"] for e in ours)
+
+
+def test_splice_keeps_every_byte_outside_the_markers(seed_run):
+    after = seed_run["homepage"].read_text(encoding="utf-8")
+    before = seed_run["before"]
+    head, tail = before.split(START)[0], before.split(END)[1]
+    assert after.startswith(head + START) and after.endswith(END + tail)
+    inner = after[len(head + START):-len(END + tail)]
+    assert inner.strip() == (seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8").strip()
+
+
+def test_request_counts_per_source(seed_run):
+    server: ReplayServer = seed_run["server"]
+    counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1")}
+    assert counts == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1}
+    assert server.unused() == []
+    out = seed_run["done"].stdout
+    assert "arXiv: 8 requested, 8 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
+    assert "Semantic Scholar: 10 requested, 10 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
+    assert "OpenReview: 4 requested, 4 found, 0 not found, 0 failed, 0 stale; 2 HTTP requests." in out
+
+
+def test_csv_has_one_row_per_paper_with_ids_as_text(seed_run):
+    data = (seed_run["tmp"] / "output" / "publications.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert len(rows) == 14
+    ide = next(r for r in rows if r["key"] == "ide-neurips2021")
+    assert ide["arxiv_id"] == "2109.14247" and ide["arxiv_version"] == "3"
+    assert ide["venue_abbr"] == "NeurIPS" and ide["year"] == "2021" and ide["award"] == "Spotlight, Top 3%"
+    assert ide["openreview_url"] == "https://openreview.net/forum?id=f2Llmm_z5Sm"
+    irn = next(r for r in rows if r["key"] == "irn-eccv2020")
+    assert irn["doi"] == "10.1007/978-3-030-58452-8_8" and irn["section"] == "conference"
+    assert [r["section"] for r in rows].count("journal") == 7
+
+
+def test_json_traces_each_field_to_its_source(seed_run):
+    papers = {p["key"]: p for p in json.loads(
+        (seed_run["tmp"] / "output" / "publications.json").read_text(encoding="utf-8"))["papers"]}
+    assert papers["hlop-iclr2024"]["field_sources"]["venue"] == "openreview"
+    assert papers["hlop-iclr2024"]["field_sources"]["title"] == "openreview"
+    assert papers["sltt-iccv2023"]["field_sources"]["venue"] == "s2"
+    assert papers["dsr-cvpr2022"]["field_sources"]["authors"] == "arxiv"
+    assert papers["lpom-tpami2020"]["field_sources"]["title"] == "config"
+    assert papers["tdmpnet-eccvw2020"]["venue"] == {"name": "European Conference on Computer Vision Workshops",
+                                                    "abbr": "ECCVW", "kind": "workshop"}
+
+
+def test_second_run_rewrites_nothing(seed_run):
+    tmp = seed_run["tmp"]
+    files = [*sorted((tmp / "output").iterdir()), seed_run["homepage"]]
+    before = {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files}
+    again = run_cli("run", "--config", str(seed_run["config"]))
+    assert again.returncode == 0, again.stderr
+    assert "No file changed." in again.stdout and "No change in the publication list." in again.stdout
+    assert {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files} == before
+
+
+def test_without_network_the_stored_harvest_stands_in(tmp_path):
+    """README's main command on a machine without internet: every source fails, the section stays."""
+    shutil.copytree(ROOT / "output", tmp_path / "output")
+    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    before = {f.name: f.read_bytes() for f in (tmp_path / "output").iterdir()}
+    with ReplayServer([]) as dead:
+        config = write_config(tmp_path / "config.toml", dead, output=tmp_path / "output",
+                              sources={"arxiv": {"query_url": "http://127.0.0.1:9/api/query", "max_tries": 1},
+                                       "s2": {"api_url": "http://127.0.0.1:9", "max_tries": 1},
+                                       "openreview": {"api2_url": "http://127.0.0.1:9", "api1_url": "http://127.0.0.1:9",
+                                                      "max_tries": 1}})
+    done = run_cli("run", "--config", str(config))
+    assert done.returncode == 4, done.stderr
+    for name in ("arXiv", "OpenReview", "Semantic Scholar"):
+        assert f"{name}: " in done.stdout and "Could not reach it" in done.stdout
+    assert "8 stale" in done.stdout
+    after = {f.name: f.read_bytes() for f in (tmp_path / "output").iterdir()}
+    assert after["publications.md"] == before["publications.md"]
+    assert len(parse_publications(after["publications.md"].decode())) == 14
+    assert after == before, "a run that could reach no source changes no file"
+
+
+def test_offline_flag_sends_nothing(tmp_path):
+    shutil.copytree(ROOT / "output", tmp_path / "output")
+    with ReplayServer([]) as server:
+        config = write_config(tmp_path / "config.toml", server, output=tmp_path / "output")
+        done = run_cli("run", "--offline", "--config", str(config))
+        assert server.log == []
+    assert done.returncode == 4 and "arXiv: offline; 8 stored records used (fetched " in done.stdout
+    assert (tmp_path / "output" / "publications.md").read_bytes() == (ROOT / "output" / "publications.md").read_bytes()
