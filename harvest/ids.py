@@ -68,15 +68,22 @@ def split_arxiv_version(value: str) -> tuple[str, int | None]:
                 text = path[len(prefix):]
                 break
         else:
-            raise IdError(f"{value!r} is an arxiv.org URL but not an abs/pdf link; accepted: {ARXIV_FORMS}")
+            raise IdError(f"{value!r} is an arxiv.org URL but not an abs/pdf link; accepted forms: {ARXIV_FORMS}")
         text = text.removesuffix("/").removesuffix(".pdf")
     elif lowered.startswith("arxiv:"):
         text = text[len("arxiv:"):].strip()
-    for pattern in (_NEW_ARXIV, _OLD_ARXIV):
-        match = pattern.match(text)
-        if match:
-            version = int(match.group(2)[1:]) if match.group(2) else None
-            return match.group(1), version
+    match = _NEW_ARXIV.match(text)
+    if match:
+        yymm, number = match.group(1).split(".")
+        if not 1 <= int(yymm[2:]) <= 12:
+            raise IdError(f"{value!r} is not an arXiv ID: {yymm[2:]} is not a month (YYMM.NNNNN)")
+        if (len(number) == 5) != (yymm >= "1501"):
+            raise IdError(f"{value!r} is not an arXiv ID: IDs from 2015 on have 5 digits after the dot, "
+                          "earlier ones 4; if a number was quoted from TOML, a trailing zero may be lost")
+        return match.group(1), int(match.group(2)[1:]) if match.group(2) else None
+    match = _OLD_ARXIV.match(text)
+    if match:
+        return match.group(1), int(match.group(2)[1:]) if match.group(2) else None
     raise IdError(f"{value!r} is not an arXiv ID; accepted forms: {ARXIV_FORMS}")
 
 

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success; 4 success with stored (stale) records standing in for a failed source; "
                "3 config error; 2 bad command line; 1 failure.")
     _add_log_options(parser, defaults=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, help="what to do")
     run = commands.add_parser("run", help="fetch, merge and emit the publication list",
                               description="Fetch every paper in config.toml, merge the sources, and write "
                                           "output/publications.{md,csv,json}, output/harvest.json and the "

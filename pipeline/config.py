@@ -322,15 +322,15 @@ def load(path: str | Path) -> Config:
     for index, item in enumerate(papers_raw):
         line = lines[index] if index < len(lines) else None
         entry = _entry(check, item, index, line)
-        if entry.key in seen_keys:
-            raise check.fail(f"paper #{index + 1}", f"key {entry.key!r} is used by paper #{seen_keys[entry.key].index + 1} "
-                                                    f"too; give one of them another key", line)
         for ident in sorted(entry.identifiers()):
             if ident in seen_ids:
                 other = seen_ids[ident]
                 raise check.fail(f"paper #{index + 1}", f"{ident} is listed by paper #{other.index + 1} "
                                                         f"(line {other.line}) too; merge the two entries", line)
             seen_ids[ident] = entry
+        if entry.key in seen_keys:
+            raise check.fail(f"paper #{index + 1}", f"key {entry.key!r} is used by paper #{seen_keys[entry.key].index + 1} "
+                                                    f"too; give one of them another key", line)
         seen_keys[entry.key] = entry
         papers.append(entry)
     return Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),

@@ -20,8 +20,8 @@ _LATEX = LatexNodes2Text(math_mode="verbatim")
 def _latex_to_text(segment: str) -> str:
     if "\\" not in segment and "{" not in segment and "}" not in segment:
         return segment
-    # "%" starts a LaTeX comment; in a title it is a percent sign.
-    converted = _LATEX.latex_to_text(re.sub(r"(?<!\\)%", r"\\%", segment))
+    # "%" starts a LaTeX comment and "&", "#" are special; in a title they are plain characters.
+    converted = _LATEX.latex_to_text(re.sub(r"(?<!\\)([%&#])", r"\\\1", segment))
     return converted.replace("\u00a0", " ")
 
 

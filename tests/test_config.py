@@ -1,0 +1,82 @@
+"""config.toml checks: each bad config gives one exact, actionable message and the CLI writes nothing."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pipeline.config import ConfigError, load
+from tests.conftest import run_cli
+
+OWNER = '[owner]\nname = "Ada Lovelace"\n'
+
+
+def write(tmp_path, body: str):
+    path = tmp_path / "config.toml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body, message", [
+    (OWNER + '[[paper]]\narxiv = 2005.05650\n',
+     ":4: paper #1, key 'arxiv': 2005.0565 is a number; quote arXiv IDs, e.g. arxiv = \"2005.05650\" "
+     "(TOML drops trailing zeros of numbers)"),
+    (OWNER + '[[paper]]\narxiv = "2005.05650"\ncod = "https://x.org"\n',
+     ":5: paper #1: unknown key 'cod'; did you mean 'code'?"),
+    (OWNER + '[[paper]]\narxiv = "not-an-id"\n',
+     ":4: paper #1, key 'arxiv': 'not-an-id' is not an arXiv ID; accepted forms:"),
+    (OWNER + '[[paper]]\narxiv = "2005.05650"\n[[paper]]\narxiv = "arXiv:2005.05650v2"\n',
+     ":5: paper #2: arxiv:2005.05650 is listed by paper #1 (line 3) too; merge the two entries"),
+    ('[[paper]]\narxiv = "2005.05650"\n', ": owner: missing; add\n[owner]"),
+    (OWNER + '[output]\nhomepage = "nowhere/about.md"\n',
+     ": output.homepage: "),
+    (OWNER + '[[paper]]\ncode = "https://github.com/x/y"\n',
+     ":3: paper #1: a paper needs an ID (arxiv, openreview, doi or s2) or, for a paper no API knows, a title"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\nyear = "2024"\n',
+     ":5: paper #1, key 'year': expected a year such as 2024, got '2024'"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\nsection = "workshops"\n',
+     ":5: paper #1, key 'section': 'workshops' is not one of conference, journal, preprint"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\ncode = "javascript:alert(1)"\n',
+     ":5: paper #1, key 'code': 'javascript:alert(1)' is not an http(s) URL"),
+    (OWNER + '[sources.arxiv]\ndelay = 3\n', ": sources.arxiv: unknown key 'delay'; did you mean 'delay_s'?"),
+    (OWNER + '[sources.s2]\ntimeout_s = "10"\n', ": sources.s2.timeout_s: expected float, got '10'"),
+    ('papers = []\n' + OWNER, ": top level: unknown key 'papers'; did you mean 'paper'?"),
+    (OWNER + '[[paper]\n', ": not valid TOML: "),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\nauthors = "Ada Lovelace"\n',
+     ":5: paper #1, key 'authors': expected a list of names"),
+    (OWNER + '[[paper]]\nopenreview = "https://openreview.net/group?id="\n',
+     ":4: paper #1, key 'openreview': "),
+])
+def test_bad_config_messages(tmp_path, body, message):
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value).startswith(str(path))
+    assert message in str(info.value)
+
+
+def test_cli_config_error_exit_code_and_nothing_written(tmp_path):
+    path = write(tmp_path, OWNER + '[output]\ndir = "out"\n[[paper]]\narxiv = 2005.05650\n')
+    done = run_cli("run", "--config", str(path))
+    assert done.returncode == 3
+    assert done.stderr.startswith(f"config error: {path}:6: paper #1, key 'arxiv'")
+    assert not (tmp_path / "out").exists() and done.stdout == ""
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file; create one"):
+        load(tmp_path / "config.toml")
+
+
+def test_same_id_twice_in_one_entry_is_one_id_and_a_warning(tmp_path):
+    config = load(write(tmp_path, OWNER + '[[paper]]\narxiv = ["2005.05650", "https://arxiv.org/abs/2005.05650v2"]\n'))
+    assert config.papers[0].arxiv == ("2005.05650",)
+    assert "repeats an ID of the same paper" in config.warnings[0]
+
+
+def test_repo_config_loads_with_all_fourteen_papers():
+    from tests.conftest import ROOT
+    config = load(ROOT / "config.toml")
+    assert len(config.papers) == 14 and config.owner.name == "Mingqing Xiao"
+    assert [p.key for p in config.papers][:2] == ["hlop-iclr2024", "sltt-iccv2023"]

@@ -1,0 +1,175 @@
+"""Merge rules, each from small real-shaped inputs (S2 paper JSON, OpenReview notes, arXiv entries)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import arxiv
+import pytest
+
+from harvest import arxiv_source, openreview_source, s2_source
+from pipeline.config import Entry, Config, Owner, OutputConfig
+from pipeline.merge import Harvest, merge
+from pipeline.venues import default_table, openreview_award, openreview_status
+
+T = "2026-11-30T00:00:00Z"
+OWNER = Owner(name="Mingqing Xiao", variants=())
+
+
+def config(*entries: Entry) -> Config:
+    return Config(path=None, owner=OWNER, output=OutputConfig(dir=None), papers=entries)
+
+
+def ax_record(arxiv_id: str, title: str, authors: list[str], published: str, comment: str | None = None):
+    when = datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
+    result = arxiv.Result(entry_id=f"http://arxiv.org/abs/{arxiv_id}v1", updated=when, published=when, title=title,
+                          authors=[arxiv.Result.Author(a) for a in authors], comment=comment)
+    return arxiv_source.to_record(result, fetched_at=T)
+
+
+def or_record(forum: str, venue: str, venueid: str, title: str, authors: list[str], api: int = 2):
+    wrap = (lambda v: {"value": v}) if api == 2 else (lambda v: v)
+    note = {"id": forum, "forum": forum, "content": {"title": wrap(title), "authors": wrap(authors),
+                                                       "venue": wrap(venue), "venueid": wrap(venueid)}}
+    return openreview_source.to_record(note, api=api, fetched_at=T)
+
+
+def s2_record(requested: str, venue: str, authors: list[str], year: int, title: str = "A Title", **extra):
+    raw = {"paperId": "0" * 40, "externalIds": extra.pop("externalIds", {}), "title": title, "venue": venue,
+           "year": year, "publicationVenue": extra.pop("publicationVenue", None), "journal": extra.pop("journal", None),
+           "authors": [{"authorId": None, "name": a} for a in authors], **extra}
+    return s2_source.to_record(raw, requested_id=requested, fetched_at=T)
+
+
+def one(entry: Entry, **records):
+    harvest = Harvest()
+    for source, record in records.items():
+        harvest.records[source][record.requested_id] = record
+    result = merge(config(entry), harvest, default_table())
+    return result.publications[0], result.warnings
+
+
+AUTHORS = ["Mingqing Xiao", "Qingyan Meng", "Di He"]
+
+
+def test_s2_arxiv_venue_loses_to_openreview_accepted_venue():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2402.11984",), openreview=("MeB86edZ1P",)),
+                 s2=s2_record("ARXIV:2402.11984", "arXiv.org", AUTHORS, 2024,
+                              journal={"name": "ArXiv", "volume": "abs/2402.11984"}),
+                 openreview=or_record("MeB86edZ1P", "ICLR 2024 poster", "ICLR.cc/2024/Conference", "T", AUTHORS),
+                 arxiv=ax_record("2402.11984", "T", AUTHORS, "2024-02-19"))
+    assert (pub.venue.abbr, pub.venue.kind, pub.year, pub.award, pub.section) == ("ICLR", "conference", 2024, None,
+                                                                                   "conference")
+    assert pub.venue_line() == "International Conference on Learning Representations (ICLR), 2024"
+
+
+def test_iclr_2023_notable_top_5_is_an_oral():
+    pub, _ = one(Entry(key="p", index=0, openreview=("abc123XYZ0",)),
+                 openreview=or_record("abc123XYZ0", "ICLR 2023 notable top 5%", "ICLR.cc/2023/Conference", "T",
+                                      AUTHORS, api=1))
+    assert (pub.venue.abbr, pub.year, pub.award) == ("ICLR", 2023, "Oral")
+    assert openreview_award("ICLR 2023 notable top 25%") == ("Spotlight", None)
+    assert openreview_award("NeurIPS 2022 Accept") == (None, None)
+
+
+def test_rejected_openreview_submission_on_arxiv_is_a_preprint():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2310.00001",), openreview=("rejected01",)),
+                 openreview=or_record("rejected01", "Submitted to ICLR 2024", "ICLR.cc/2024/Conference/Rejected_Submission",
+                                      "T", AUTHORS),
+                 arxiv=ax_record("2310.00001", "T", AUTHORS, "2023-10-01"))
+    assert (pub.venue, pub.section, pub.year) == (None, "preprint", 2023)
+    assert pub.venue_line() == "Preprint, 2023"
+
+
+@pytest.mark.parametrize("venueid, status", [
+    ("ICLR.cc/2024/Conference/Submission", "under review"),
+    ("ICLR.cc/2024/Conference/Withdrawn_Submission", "withdrawn"),
+    ("ICLR.cc/2024/Conference/Desk_Rejected_Submission", "desk rejected"),
+    ("ICLR.cc/2024/Conference", "accepted"),
+])
+def test_openreview_status(venueid, status):
+    assert openreview_status(venueid, None) == status
+
+
+@pytest.mark.parametrize("name", ["Neural Information Processing Systems", "NIPS", "NeurIPS",
+                                  "Advances in Neural Information Processing Systems 35"])
+def test_neurips_aliases_are_one_venue(name):
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2210.04195",)),
+                 s2=s2_record("ARXIV:2210.04195", name, AUTHORS, 2022))
+    assert pub.venue.label() == "Advances in Neural Information Processing Systems (NeurIPS)"
+
+
+def test_dblp_key_names_the_venue_when_the_venue_string_is_empty():
+    pub, _ = one(Entry(key="p", index=0, doi=("10.1000/x",)),
+                 s2=s2_record("DOI:10.1000/x", "", AUTHORS, 2019, externalIds={"DBLP": "conf/iclr/PerezMB19"}))
+    assert pub.venue.abbr == "ICLR" and pub.year == 2019
+
+
+def test_abbreviated_s2_names_give_way_to_full_names():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2210.04195",), openreview=("Siv3nHYHheI",)),
+                 s2=s2_record("ARXIV:2210.04195", "NeurIPS", ["Mingqing Xiao", "Qingyan Meng", "D.K. He"], 2022),
+                 openreview=or_record("Siv3nHYHheI", "NeurIPS 2022 Accept", "NeurIPS.cc/2022/Conference", "T", AUTHORS))
+    assert pub.authors == tuple(AUTHORS) and pub.field_sources["authors"] == "openreview"
+
+
+def test_arxiv_name_wins_over_s2_misspelling():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2205.00459",)),
+                 arxiv=ax_record("2205.00459", "T", ["Qingyan Meng", "Mingqing Xiao", "Zhi-Quan Luo"], "2022-05-01"),
+                 s2=s2_record("ARXIV:2205.00459", "CVPR", ["Qingyan Meng", "Mingqing Xiao", "Zhimin Luo"], 2022))
+    assert pub.authors[-1] == "Zhi-Quan Luo" and pub.venue.abbr == "CVPR"
+
+
+def test_owner_in_initials_form_is_bold():
+    pub, warnings = one(Entry(key="p", index=0, doi=("10.1000/x",)),
+                        s2=s2_record("DOI:10.1000/x", "Neural Networks", ["Shen Yan", "M. Xiao"], 2024))
+    assert pub.owner_positions == (1,) and warnings == []
+
+
+def test_owner_missing_is_a_warning():
+    _, warnings = one(Entry(key="p", index=0, doi=("10.1000/x",)),
+                      s2=s2_record("DOI:10.1000/x", "Neural Networks", ["Shen Yan", "Qingyan Meng"], 2024))
+    assert "is not among the authors" in warnings[0] and "owner.variants" in warnings[0]
+
+
+def test_config_award_wins_over_openreview():
+    pub, _ = one(Entry(key="p", index=0, openreview=("f2Llmm_z5Sm",), award="Spotlight, Top 3%"),
+                 openreview=or_record("f2Llmm_z5Sm", "NeurIPS 2021 Spotlight", "NeurIPS.cc/2021/Conference", "T",
+                                      AUTHORS, api=1))
+    assert pub.award == "Spotlight, Top 3%" and pub.field_sources["award"] == "config"
+
+
+def test_unknown_decision_words_are_reported():
+    pub, warnings = one(Entry(key="p", index=0, openreview=("abcdef1234",)),
+                        openreview=or_record("abcdef1234", "ICML 2024 Top 1% paper", "ICML.cc/2024/Conference", "T",
+                                             AUTHORS))
+    assert pub.award is None and "'Top 1% paper'" in warnings[0]
+
+
+def test_accepted_at_comment_gives_the_venue_and_year():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)),
+                 arxiv=ax_record("2303.00001", "T", AUTHORS, "2023-03-01", comment="Accepted at ICCV 2023. 12 pages"))
+    assert (pub.venue.abbr, pub.year, pub.section) == ("ICCV", 2023, "conference")
+
+
+def test_title_text_is_cleaned():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)),
+                 arxiv=ax_record("2303.00001", "Sparse  $\\ell_1$\n  recovery &amp; Sch\\\"{o}lkopf's {B}ayes", AUTHORS,
+                                 "2023-03-01"))
+    assert pub.title == "Sparse $\\ell_1$ recovery & Schölkopf's Bayes"
+
+
+def test_record_naming_another_entry_is_reported_not_merged():
+    a = Entry(key="a", index=0, arxiv=("2005.05650",))
+    b = Entry(key="b", index=1, doi=("10.1007/978-3-030-58452-8_8",))
+    harvest = Harvest()
+    s2 = s2_record("DOI:10.1007/978-3-030-58452-8_8", "ECCV", AUTHORS, 2020,
+                   externalIds={"ArXiv": "2005.05650", "DOI": "10.1007/978-3-030-58452-8_8"})
+    harvest.records["s2"][s2.requested_id] = s2
+    result = merge(config(a, b), harvest, default_table())
+    assert len(result.publications) == 2
+    assert any("carries arxiv:2005.05650, which paper #1 (a) lists" in w for w in result.warnings)
+
+
+def test_paper_with_no_data_yet_is_kept_with_its_id():
+    pub, warnings = one(Entry(key="p", index=0, arxiv=("2501.00001",)))
+    assert pub.title == "arXiv:2501.00001" and "no source has returned this paper yet" in warnings[0]
