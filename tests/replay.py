@@ -277,7 +277,11 @@ def _record_command(args: argparse.Namespace) -> int:
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with ReplayServer(record_to=out) as server, tempfile.TemporaryDirectory() as tmp:
+    upstreams = dict(UPSTREAMS)
+    for item in args.upstream or []:
+        prefix, _, url = item.partition("=")
+        upstreams[prefix] = url.rstrip("/")
+    with ReplayServer(record_to=out, upstreams=upstreams) as server, tempfile.TemporaryDirectory() as tmp:
         tables = server.sources_config()
         for name in tables:  # keep real politeness while recording
             tables[name].pop("delay_s")
@@ -311,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     record = commands.add_parser("record", help="run the pipeline against the real APIs and save every answer")
     record.add_argument("--config", default="config.toml", help="config whose papers to fetch")
     record.add_argument("--out", required=True, help="fixture folder to write (manifest.json and bodies)")
+    record.add_argument("--upstream", action="append", metavar="PREFIX=URL",
+                        help="send PREFIX (arxiv, s2, or2, or1) elsewhere than the real API (for testing)")
     serve = commands.add_parser("serve", help="replay fixture folders on a loopback port until Ctrl-C")
     serve.add_argument("fixtures", nargs="+", help="fixture folders holding manifest.json")
     args = parser.parse_args(argv)
