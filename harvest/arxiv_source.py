@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 
 import arxiv
 import requests
+from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from .http import Transient, gate, is_name_resolution_failure, with_retries
+from .http import Transient, gate, is_name_resolution_failure, request_timeout, with_retries
 from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
@@ -27,8 +28,14 @@ log = logging.getLogger(__name__)
 SOURCE = "arxiv"
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """Gives every request of a session a timeout when the caller passed none."""
+class MalformedFeed(requests.RequestException):
+    """A 200 answer that is not a whole Atom feed (cut off, or not XML)."""
+
+
+class _FeedAdapter(HTTPAdapter):
+    """Gives every request of the ``arxiv`` client's session a timeout (the package sets none), and
+    refuses a 200 answer that is not a complete, well-formed feed: the package parses with lxml's
+    recover mode, which would turn a cut-off feed into silently missing papers."""
 
     def __init__(self, timeout_s: float):
         super().__init__(max_retries=0)
@@ -37,14 +44,19 @@ class _TimeoutAdapter(HTTPAdapter):
     def send(self, request, **kwargs):  # noqa: D401 - requests' signature
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout_s
-        return super().send(request, **kwargs)
+        response = super().send(request, **kwargs)
+        if response.status_code == 200:
+            try:
+                etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
+            except etree.XMLSyntaxError as exc:
+                raise MalformedFeed(f"arXiv sent a malformed or cut-off feed ({exc})", response=response) from exc
+        return response
 
 
 def _client(settings: ArxivSettings) -> arxiv.Client:
     client = arxiv.Client(page_size=settings.batch_size, delay_seconds=settings.delay_s, num_retries=0)
     client.query_url_format = settings.query_url + "?{}"
-    # The package calls session.get() without a timeout; the adapter supplies one.
-    adapter = _TimeoutAdapter(settings.timeout_s)
+    adapter = _FeedAdapter(settings.timeout_s)
     client._session.mount("http://", adapter)
     client._session.mount("https://", adapter)
     return client
@@ -89,8 +101,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings) -> list[arxiv.Result]:
+def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
+            deadline: float | None) -> list[arxiv.Result]:
     gate(SOURCE).wait(settings.delay_s)
+    timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
+    for adapter in client._session.adapters.values():
+        adapter.timeout_s = timeout_s
     client.page_size = len(batch)
     search = arxiv.Search(id_list=batch, max_results=len(batch))
     try:
@@ -103,19 +119,24 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings) -> 
     except arxiv.UnexpectedEmptyPageError as exc:
         raise Transient("arXiv returned an empty page") from exc
     except requests.Timeout as exc:
-        raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
+        raise Transient(f"no answer within {timeout_s:g} s") from exc
+    except MalformedFeed as exc:
+        raise Transient(str(exc)) from exc
     except requests.ConnectionError as exc:
         if is_name_resolution_failure(exc):
             raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
         raise Transient(f"could not connect ({type(exc).__name__})") from exc
+    except requests.RequestException as exc:  # a body cut off mid-way, a bad encoding
+        raise Transient(f"the answer broke off ({type(exc).__name__})") from exc
 
 
-def fetch(ids: list[str], settings: ArxivSettings) -> FetchResult:
+def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = None) -> FetchResult:
     """Fetch arXiv entries for ``ids`` (canonical, versionless arXiv IDs).
 
     Returns a FetchResult whose ``records`` are keyed by the versionless arXiv ID. A failed
     batch sets ``error`` and stops the fetch (later batches would fail the same way); records
-    of earlier batches are kept.
+    of earlier batches are kept. ``deadline`` (a ``time.monotonic()`` value) bounds waiting and
+    request timeouts; no request starts after it.
     """
     wanted = sorted(set(ids))
     result = FetchResult(source=SOURCE)
@@ -126,7 +147,8 @@ def fetch(ids: list[str], settings: ArxivSettings) -> FetchResult:
         batch = wanted[start:start + settings.batch_size]
         url = client.query_url_format.format("id_list=" + ",".join(batch))
         try:
-            entries, tries = with_retries(SOURCE, settings, lambda: _search(client, batch, settings), url=url)
+            entries, tries = with_retries(SOURCE, settings, lambda: _search(client, batch, settings, deadline),
+                                          url=url, deadline=deadline)
         except SourceError as exc:
             result.requests += exc.tries
             result.error = exc

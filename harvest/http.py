@@ -23,7 +23,8 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type
 from .records import SourceError
 from .settings import _Common
 
-__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure"]
+__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure",
+           "request_timeout"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,6 +121,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
+def request_timeout(source: str, timeout_s: float, deadline: float | None) -> float:
+    """The timeout for the next request: ``timeout_s``, cut to what is left before ``deadline``.
+
+    ``deadline`` is a ``time.monotonic()`` value or None. Raises SourceError when it has passed.
+    """
+    if deadline is None:
+        return timeout_s
+    left = deadline - time.monotonic()
+    if left <= 0.05:
+        raise SourceError(source, "the run's deadline passed before this request; not sent")
+    return min(timeout_s, left)
+
+
 def _base_wait(state: RetryCallState, settings: _Common) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, Transient) and exc.retry_after_s is not None:
@@ -127,7 +141,8 @@ def _base_wait(state: RetryCallState, settings: _Common) -> float:
     return settings.backoff_s * 2 ** (state.attempt_number - 1)
 
 
-def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, url: str) -> tuple[T, int]:
+def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, url: str,
+                 deadline: float | None = None) -> tuple[T, int]:
     """Run ``attempt`` until it returns, retrying :class:`Transient` failures within bounds.
 
     Args:
@@ -136,6 +151,7 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
         attempt: sends one request and returns its parsed answer; raises Transient for
             failures worth retrying and SourceError for those that are not.
         url: the request URL for error messages (never carries credentials).
+        deadline: ``time.monotonic()`` value after which no retry is waited for, or None.
 
     Returns:
         (the answer, number of attempts made).
@@ -153,7 +169,10 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
     def stop(state: RetryCallState) -> bool:
         if state.attempt_number >= settings.max_tries:
             return True
-        return state.idle_for + _base_wait(state, settings) > settings.max_wait_s
+        wait_s = _base_wait(state, settings)
+        if deadline is not None and time.monotonic() + wait_s >= deadline:
+            return True
+        return state.idle_for + wait_s > settings.max_wait_s
 
     def wait(state: RetryCallState) -> float:
         base = _base_wait(state, settings)

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, with_retries
+from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, request_timeout, with_retries
 from .ids import IdError, normalize_openreview
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import OpenReviewSettings
@@ -103,18 +103,21 @@ def _retry_after(response: requests.Response, body: Any) -> float | None:
 
 
 def _get_notes(session: requests.Session, base_url: str, batch: list[str],
-               settings: OpenReviewSettings) -> list[dict[str, Any]] | None:
+               settings: OpenReviewSettings, deadline: float | None) -> list[dict[str, Any]] | None:
     """One ``GET /notes?ids=``; returns the notes, or None when the API answers NotFoundError."""
     gate(SOURCE).wait(settings.delay_s)
+    timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
     try:
         response = session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
-                                timeout=settings.timeout_s)
+                               timeout=timeout_s)
     except requests.Timeout as exc:
-        raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
+        raise Transient(f"no answer within {timeout_s:g} s") from exc
     except requests.ConnectionError as exc:
         if is_name_resolution_failure(exc):
             raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
         raise Transient(f"could not connect ({type(exc).__name__})") from exc
+    except requests.RequestException as exc:  # a body cut off mid-way, a bad encoding
+        raise Transient(f"the answer broke off ({type(exc).__name__})") from exc
     try:
         body = response.json()
     except (ValueError, requests.exceptions.ContentDecodingError):
@@ -135,13 +138,14 @@ def _get_notes(session: requests.Session, base_url: str, batch: list[str],
     return body["notes"]
 
 
-def _fetch_api(session: requests.Session, api: int, base_url: str, ids: list[str],
-               settings: OpenReviewSettings, result: FetchResult, answered: set[str]) -> None:
+def _fetch_api(session: requests.Session, api: int, base_url: str, ids: list[str], settings: OpenReviewSettings,
+               result: FetchResult, answered: set[str], deadline: float | None) -> None:
     """Ask one API for ``ids`` in batches; add found notes to ``result`` and asked IDs to ``answered``."""
     for start in range(0, len(ids), settings.batch_size):
         batch = ids[start:start + settings.batch_size]
         url = f"{base_url.rstrip('/')}/notes?ids={','.join(batch)}"
-        notes, tries = with_retries(SOURCE, settings, lambda: _get_notes(session, base_url, batch, settings), url=url)
+        notes, tries = with_retries(SOURCE, settings, lambda: _get_notes(session, base_url, batch, settings, deadline),
+                                    url=url, deadline=deadline)
         result.requests += tries
         answered.update(batch)
         fetched_at = _now()
@@ -160,11 +164,12 @@ def _fetch_api(session: requests.Session, api: int, base_url: str, ids: list[str
                 log.warning("OpenReview: answer holds note %s, which was not requested", note.get("id"))
 
 
-def fetch(ids: list[str], settings: OpenReviewSettings) -> FetchResult:
+def fetch(ids: list[str], settings: OpenReviewSettings, *, deadline: float | None = None) -> FetchResult:
     """Fetch the submission notes of ``ids`` (forum IDs) from API 2, then the rest from API 1.
 
     Returns a FetchResult keyed by forum ID. When an API fails, ``error`` is set, the other API
-    is still asked, and IDs neither API answered for are left out of ``not_found``.
+    is still asked, and IDs neither API answered for are left out of ``not_found``. ``deadline``
+    (a ``time.monotonic()`` value) bounds waiting and timeouts.
     """
     wanted = sorted(set(ids))
     result = FetchResult(source=SOURCE)
@@ -178,7 +183,7 @@ def fetch(ids: list[str], settings: OpenReviewSettings) -> FetchResult:
             if not todo:
                 break
             try:
-                _fetch_api(session, api, base_url, todo, settings, result, answered[api])
+                _fetch_api(session, api, base_url, todo, settings, result, answered[api], deadline)
             except SourceError as exc:
                 result.requests += exc.tries
                 log.info("%s", exc)

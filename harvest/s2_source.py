@@ -30,7 +30,7 @@ from semanticscholar.SemanticScholarException import (
     ObjectNotFoundException,
 )
 
-from .http import Transient, gate, is_name_resolution_failure, with_retries
+from .http import Transient, gate, is_name_resolution_failure, request_timeout, with_retries
 from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import S2Settings
@@ -119,11 +119,12 @@ def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> Sou
     )
 
 
-def _post_batch(batch: list[str], settings: S2Settings) -> list[Any]:
+def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) -> list[Any]:
     gate(SOURCE).wait(settings.delay_s)
-    sch = SemanticScholar(timeout=settings.timeout_s, api_key=os.environ.get(API_KEY_ENV) or None,
+    timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
+    sch = SemanticScholar(timeout=timeout_s, api_key=os.environ.get(API_KEY_ENV) or None,
                           api_url=settings.api_url.rstrip("/"), retry=False)
-    requester = _BatchRequester(settings.timeout_s, len(batch))
+    requester = _BatchRequester(timeout_s, len(batch))
     sch._AsyncSemanticScholar._requester = requester
     try:
         sch.get_papers(batch, fields=FIELDS, return_not_found=True)
@@ -140,7 +141,7 @@ def _post_batch(batch: list[str], settings: S2Settings) -> list[Any]:
         status = 504 if isinstance(exc, GatewayTimeoutException) else 500
         raise Transient(f"Semantic Scholar server error: {exc}", status=status) from exc
     except httpx.TimeoutException as exc:
-        raise Transient(f"no answer within {settings.timeout_s:g} s") from exc
+        raise Transient(f"no answer within {timeout_s:g} s") from exc
     except httpx.TransportError as exc:
         if is_name_resolution_failure(exc):
             raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
@@ -158,11 +159,12 @@ def _post_batch(batch: list[str], settings: S2Settings) -> list[Any]:
     return requester.data
 
 
-def fetch(ids: list[str], settings: S2Settings) -> FetchResult:
+def fetch(ids: list[str], settings: S2Settings, *, deadline: float | None = None) -> FetchResult:
     """Fetch S2 papers for ``ids`` (``ARXIV:<id>``, ``DOI:<doi>``, ``CorpusId:<n>`` or a paperId).
 
     Returns a FetchResult keyed by the requested ID; ``null`` answers go to ``not_found``.
     A failed batch sets ``error`` and stops the fetch; earlier batches' records are kept.
+    ``deadline`` (a ``time.monotonic()`` value) bounds waiting and timeouts.
     """
     wanted = list(dict.fromkeys(ids))
     result = FetchResult(source=SOURCE)
@@ -171,7 +173,8 @@ def fetch(ids: list[str], settings: S2Settings) -> FetchResult:
     for start in range(0, len(wanted), size):
         batch = wanted[start:start + size]
         try:
-            data, tries = with_retries(SOURCE, settings, lambda: _post_batch(batch, settings), url=url)
+            data, tries = with_retries(SOURCE, settings, lambda: _post_batch(batch, settings, deadline), url=url,
+                                       deadline=deadline)
         except SourceError as exc:
             result.requests += exc.tries
             result.error = exc

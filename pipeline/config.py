@@ -27,7 +27,11 @@ SECTIONS = ("conference", "journal", "preprint")
 
 _ID_KEYS = ("arxiv", "openreview", "doi", "s2")
 _PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links")
-_TOP_KEYS = ("owner", "output", "sources", "paper")
+_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections")
+_RUN_KEYS = ("deadline_s",)
+_VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
+_SECTION_KEYS = ("order", "conference", "journal", "preprint")
+DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
 _OWNER_KEYS = ("name", "variants")
 _OUTPUT_KEYS = ("dir", "homepage", "csv_bom", "start_marker", "end_marker")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
@@ -100,7 +104,15 @@ class Entry:
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
-    """The whole config file, checked."""
+    """The whole config file, checked.
+
+    Attributes:
+        deadline_s: ``[run] deadline_s``: seconds after which the run sends no more requests and
+            emits with what it has (default 120).
+        venues: ``[[venue]]`` rows that add to or replace rows of the venue table (same keys).
+        section_order, section_titles: ``[sections]``: the order of the sections on the page and
+            their headings.
+    """
 
     path: Path
     owner: Owner
@@ -108,6 +120,10 @@ class Config:
     sources: SourceSettings = field(default_factory=SourceSettings)
     papers: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
+    deadline_s: float = 120.0
+    venues: tuple[dict, ...] = ()
+    section_order: tuple[str, ...] = SECTIONS
+    section_titles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
 
 
 def _paper_lines(text: str) -> list[int]:
@@ -333,5 +349,52 @@ def load(path: str | Path) -> Config:
                                                     f"too; give one of them another key", line)
         seen_keys[entry.key] = entry
         papers.append(entry)
+    run_raw = raw.get("run", {})
+    if not isinstance(run_raw, dict):
+        raise check.fail("run", "expected a table [run]")
+    check.unknown_keys(run_raw, _RUN_KEYS, "run")
+    deadline = run_raw.get("deadline_s", 120.0)
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or deadline <= 0:
+        raise check.fail("run.deadline_s", f"expected a positive number of seconds, got {deadline!r}")
     return Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
-                  papers=tuple(papers), warnings=tuple(check.warnings))
+                  papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
+                  venues=_venues(check, raw.get("venue", [])), **_sections(check, raw.get("sections", {})))
+
+
+def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:
+    if not isinstance(rows, list):
+        raise check.fail("venue", "expected [[venue]] tables")
+    out = []
+    for n, row in enumerate(rows, 1):
+        where = f"venue #{n}"
+        if not isinstance(row, dict):
+            raise check.fail(where, "expected a [[venue]] table")
+        check.unknown_keys(row, _VENUE_KEYS, where)
+        name = check.string(row.get("name"), f"{where}, key 'name'", None)
+        kind = row.get("kind", "conference")
+        if kind not in ("conference", "journal", "workshop"):
+            raise check.fail(f"{where}, key 'kind'", f"{kind!r} is not one of conference, journal, workshop")
+        for key in ("aliases", "openreview", "dblp"):
+            value = row.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise check.fail(f"{where}, key '{key}'", "expected a list of strings")
+        abbr = row.get("abbr", "")
+        if not isinstance(abbr, str):
+            raise check.fail(f"{where}, key 'abbr'", f"expected a string, got {abbr!r}")
+        out.append({**row, "name": name, "kind": kind, "abbr": abbr.strip()})
+    return tuple(out)
+
+
+def _sections(check: _Checker, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise check.fail("sections", "expected a table [sections]")
+    check.unknown_keys(raw, _SECTION_KEYS, "sections")
+    order = raw.get("order", list(SECTIONS))
+    if (not isinstance(order, list) or sorted(order) != sorted(SECTIONS)):
+        raise check.fail("sections.order", f"expected the three sections in the order you want, e.g. "
+                                           f"order = {list(SECTIONS)}, got {order!r}")
+    titles = dict(DEFAULT_SECTION_TITLES)
+    for name in SECTIONS:
+        if name in raw:
+            titles[name] = check.string(raw[name], f"sections.{name}", None)
+    return {"section_order": tuple(order), "section_titles": titles}

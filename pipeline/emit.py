@@ -53,9 +53,9 @@ def _link(label: str, url: str) -> str:
     return f"[[{md_escape(label)}]]({url})"
 
 
-def ordered(publications: Iterable[Publication]) -> dict[str, list[Publication]]:
-    """Publications per section in page order; within a section, newest year first, then config order."""
-    sections: dict[str, list[Publication]] = {name: [] for name in SECTION_TITLES}
+def ordered(publications: Iterable[Publication], order: Iterable[str] = tuple(SECTION_TITLES)) -> dict[str, list[Publication]]:
+    """Publications per section in ``order``; within a section, newest year first, then config order."""
+    sections: dict[str, list[Publication]] = {name: [] for name in order}
     for pub in publications:
         sections[pub.section].append(pub)
     for pubs in sections.values():
@@ -78,18 +78,21 @@ def _entry(number: int, pub: Publication) -> str:
     return "".join(line + "   \n" for line in lines)
 
 
-def render_section(publications: Iterable[Publication]) -> str:
+def render_section(publications: Iterable[Publication], *, order: Iterable[str] = tuple(SECTION_TITLES),
+                   titles: dict[str, str] | None = None) -> str:
     """The Markdown of all sections (``### Conference Papers``, ``### Journal Papers``,
-    ``### Preprints``), each numbered from 1; a section without papers is left out. Ends with a newline.
+    ``### Preprints`` by default; ``order`` and ``titles`` change that), each numbered from 1; a
+    section without papers is left out. Ends with a newline.
 
     Raises ValueError when a link is not a plain http(s) URL (config checks prevent this).
     """
+    titles = {**SECTION_TITLES, **(titles or {})}
     blocks = []
-    for name, pubs in ordered(publications).items():
+    for name, pubs in ordered(publications, order).items():
         if not pubs:
             continue
         entries = "\n".join(_entry(i, pub) for i, pub in enumerate(pubs, 1))
-        blocks.append(f"### {SECTION_TITLES[name]}\n\n{entries}")
+        blocks.append(f"### {md_escape(titles[name])}\n\n{entries}")
     return "\n".join(blocks)
 
 

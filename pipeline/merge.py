@@ -27,13 +27,14 @@ links        openreview (forum), link (config, else https://doi.org/<DOI>), arxi
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
 
 from harvest.records import SourceRecord
 
 from .config import Config, Entry
-from .text import clean_name, clean_title, is_owner, prefer_full_names
+from .text import clean_name, clean_title, fold_name, is_owner, prefer_full_names
 from .venues import (Venue, VenueTable, comment_award, is_not_a_venue, openreview_award, openreview_status,
                      year_in)
 
@@ -259,11 +260,12 @@ class _Merger:
             sources["award"] = "config"
         elif or_accepted:
             award, unknown = openreview_award(orv.venue_strings[0] if orv.venue_strings else None)
+            if unknown:
+                award = unknown
+                self.warn(entry, f"OpenReview decision {unknown!r} is not a known award; shown as written. "
+                                 "Set award = \"...\" in config to change it")
             if award:
                 sources["award"] = "openreview"
-            if unknown:
-                self.warn(entry, f"OpenReview decision {unknown!r} is not a known award; not shown. "
-                                 "Set award = \"...\" to show it")
         if not award and ax:
             award = comment_award(ax.comment)
             if award:
@@ -321,6 +323,29 @@ class _Merger:
                                          f"({other.key}) lists; if they are the same paper, merge the two entries")
 
 
+    def look_alikes(self, publications: list[Publication]) -> None:
+        """Report pairs of entries whose titles, authors and years agree: the same paper listed twice?
+
+        Never merges: title similarity alone is no proof (a conference paper and its journal
+        extension share authors and often words). Entries are blocked by the first three words of
+        their folded title, so the cost grows with the number of entries, not its square.
+        """
+        blocks: dict[str, list[Publication]] = {}
+        for pub in publications:
+            words = fold_name(pub.title).split()
+            blocks.setdefault(" ".join(words[:3]), []).append(pub)
+        for group in blocks.values():
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    ratio = difflib.SequenceMatcher(None, fold_name(a.title), fold_name(b.title)).ratio()
+                    shared = {fold_name(x) for x in a.authors} & {fold_name(x) for x in b.authors}
+                    near = a.year is None or b.year is None or abs(a.year - b.year) <= 1
+                    if ratio >= 0.9 and near and len(shared) * 2 >= min(len(a.authors), len(b.authors)):
+                        self.warnings.append(
+                            f"papers #{a.index + 1} ({a.key}) and #{b.index + 1} ({b.key}) have nearly the same "
+                            "title, authors and year; not merged. If they are one paper, list it once")
+
+
 def merge(config: Config, harvest: Harvest, table: VenueTable) -> MergeResult:
     """Merge each config entry's records into a Publication (see the precedence table above).
 
@@ -329,4 +354,5 @@ def merge(config: Config, harvest: Harvest, table: VenueTable) -> MergeResult:
     merger = _Merger(config, table)
     publications = [merger.publication(entry, harvest) for entry in config.papers]
     merger.cross_links(publications, harvest)
+    merger.look_alikes(publications)
     return MergeResult(publications=publications, warnings=merger.warnings)

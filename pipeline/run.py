@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,15 +119,15 @@ def plan(config: Config) -> dict[str, list[str]]:
     return {source: list(dict.fromkeys(values)) for source, values in ids.items()}
 
 
-def _fetch(source: str, ids: list[str], config: Config) -> FetchResult:
+def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> FetchResult:
     if source == "arxiv":
         from harvest import arxiv_source
-        return arxiv_source.fetch(ids, config.sources.arxiv)
+        return arxiv_source.fetch(ids, config.sources.arxiv, deadline=deadline)
     if source == "openreview":
         from harvest import openreview_source
-        return openreview_source.fetch(ids, config.sources.openreview)
+        return openreview_source.fetch(ids, config.sources.openreview, deadline=deadline)
     from harvest import s2_source
-    return s2_source.fetch(ids, config.sources.s2)
+    return s2_source.fetch(ids, config.sources.s2, deadline=deadline)
 
 
 def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: dict[str, SourceRecord],
@@ -196,6 +197,7 @@ def run(config: Config, *, offline: bool = False) -> RunReport:
                             name=str(config.output.homepage))
 
     stored = store.load(out / "harvest.json")
+    deadline = time.monotonic() + config.deadline_s
     harvest = Harvest()
     keep: dict[str, dict[str, SourceRecord]] = {}
     for source, ids in plan(config).items():
@@ -208,7 +210,7 @@ def run(config: Config, *, offline: bool = False) -> RunReport:
             source_report.skipped = "disabled in config"
         elif ids:
             try:
-                fetched = _fetch(source, ids, config)
+                fetched = _fetch(source, ids, config, deadline)
             except SourceError as exc:  # a fetcher that failed before any request
                 fetched = FetchResult(source=source, error=exc)
             source_report.requests = fetched.requests
@@ -216,11 +218,11 @@ def run(config: Config, *, offline: bool = False) -> RunReport:
                 source_report.error = str(fetched.error)
         keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings)
 
-    result = merge(config, harvest, default_table())
+    result = merge(config, harvest, default_table(config.venues))
     warnings.extend(result.warnings)
     report.papers = len(result.publications)
 
-    section = emit.render_section(result.publications)
+    section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
     publications_json = emit.render_json(result.publications)
     json_path = out / "publications.json"
     _section_changes(json_path.read_bytes() if json_path.exists() else None, publications_json, report)

@@ -142,7 +142,7 @@ def test_unknown_decision_words_are_reported():
     pub, warnings = one(Entry(key="p", index=0, openreview=("abcdef1234",)),
                         openreview=or_record("abcdef1234", "ICML 2024 Top 1% paper", "ICML.cc/2024/Conference", "T",
                                              AUTHORS))
-    assert pub.award is None and "'Top 1% paper'" in warnings[0]
+    assert pub.award == "Top 1% paper" and "'Top 1% paper' is not a known award" in warnings[0]
 
 
 def test_accepted_at_comment_gives_the_venue_and_year():
@@ -173,3 +173,28 @@ def test_record_naming_another_entry_is_reported_not_merged():
 def test_paper_with_no_data_yet_is_kept_with_its_id():
     pub, warnings = one(Entry(key="p", index=0, arxiv=("2501.00001",)))
     assert pub.title == "arXiv:2501.00001" and "no source has returned this paper yet" in warnings[0]
+
+
+def test_look_alike_entries_are_reported_not_merged():
+    a = Entry(key="a", index=0, title="Invertible Image Rescaling", authors=("Mingqing Xiao", "Shuxin Zheng"),
+              venue="ECCV", year=2020)
+    b = Entry(key="b", index=1, title="Invertible image rescaling.", authors=("M. Xiao", "Shuxin Zheng"),
+              venue="ECCV", year=2020)
+    c = Entry(key="c", index=2, title="Invertible Rescaling Network and Its Extensions",
+              authors=("Mingqing Xiao", "Shuxin Zheng"), venue="IJCV", year=2022)
+    result = merge(config(a, b, c), Harvest(), default_table())
+    assert len(result.publications) == 3
+    assert [w for w in result.warnings if "nearly the same title" in w] == [
+        "papers #1 (a) and #2 (b) have nearly the same title, authors and year; not merged. If they are one paper, "
+        "list it once"]
+
+
+def test_config_venue_row_adds_to_the_table():
+    table = default_table([{"abbr": "VIPriors", "name": "ECCV Workshop on Visual Inductive Priors", "kind": "workshop",
+                            "openreview": ["ECCV.cc/Workshop/VIPriors"]}])
+    harvest = Harvest()
+    rec = or_record("v_KSmk9B5kt", "VIPriors Poster", "ECCV.cc/2020/Workshop/VIPriors", "T", AUTHORS, api=1)
+    harvest.records["openreview"][rec.requested_id] = rec
+    pub = merge(config(Entry(key="t", index=0, openreview=("v_KSmk9B5kt",))), harvest, table).publications[0]
+    assert pub.venue_line() == "ECCV Workshop on Visual Inductive Priors (VIPriors), 2020"
+    assert pub.section == "conference"
