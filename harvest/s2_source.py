@@ -145,7 +145,9 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
     except httpx.TransportError as exc:
         if is_name_resolution_failure(exc):
             raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
-        raise Transient(f"could not connect ({type(exc).__name__})") from exc
+        if isinstance(exc, (httpx.ConnectError, httpx.ProxyError, httpx.UnsupportedProtocol)):
+            raise Transient(f"could not connect ({type(exc).__name__})") from exc
+        raise Transient(f"the connection broke off ({type(exc).__name__})") from exc
     except (json.JSONDecodeError, KeyError) as exc:
         raise Transient(f"Semantic Scholar sent a malformed body ({type(exc).__name__})") from exc
     except PermissionError as exc:

@@ -1,0 +1,133 @@
+"""Fault injection: whatever a source answers, the run ends in time, the section keeps every paper,
+the summary names the fault, and the exit code is the documented one (4: stored records used)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.homepage import parse_publications
+from tests.conftest import RECORDED, ROOT, SEED, write_config
+from tests.replay import Fault, ReplayServer
+
+PREFIX = {"arxiv": "/arxiv/", "s2": "/s2/", "openreview": "/or"}
+NAME = {"arxiv": "arXiv", "s2": "Semantic Scholar", "openreview": "OpenReview"}
+
+
+def error_body(source: str, status: int) -> bytes:
+    if source == "arxiv":
+        return (RECORDED / "arxiv" / "id_abc_error_http400.xml").read_bytes()
+    if source == "s2":
+        key = "error" if status in (400, 404) else "message"
+        return json.dumps({key: f"status {status}"}).encode()
+    return json.dumps({"name": "Error", "message": f"status {status}", "status": status}).encode()
+
+
+def malformed(source: str) -> bytes:
+    return b"<?xml version='1.0'?><feed><entry><id>http://arxiv" if source == "arxiv" else b'{"notes": [{"id": '
+
+
+# (fault name, Fault factory, what the summary must say)
+FAULTS = [
+    *[(f"http{status}", lambda src, s=status: Fault(status=s, body=error_body(src, s)), rf"HTTP {status}")
+      for status in (400, 403, 500, 502, 503, 504)],
+    ("http429", lambda src: Fault(status=429, body=error_body(src, 429)), r"HTTP 429"),
+    ("http429-retry-after", lambda src: Fault(status=429, body=error_body(src, 429), headers={"Retry-After": "0"}),
+     r"HTTP 429"),
+    ("timeout", lambda src: Fault(delay_s=2.0), r"no answer within 0\.5 s"),
+    ("dropped", lambda src: Fault(drop=True), r"could not connect|broke off"),
+    ("truncated", lambda src: Fault(truncate=True), r"broke off|malformed|cut-off"),
+    ("malformed", lambda src: Fault(status=200, body=malformed(src)), r"malformed"),
+]
+
+
+def run_with(tmp_path, capsys, server: ReplayServer, *, deadline_s: float = 30, **source_overrides):
+    shutil.copytree(ROOT / "output", tmp_path / "output", dirs_exist_ok=True)
+    overrides = {name: {"max_tries": 2, "timeout_s": 0.5, **source_overrides.get(name, {})}
+                 for name in ("arxiv", "s2", "openreview")}
+    config = write_config(tmp_path / "config.toml", server, output=tmp_path / "output", sources=overrides)
+    text = config.read_text(encoding="utf-8") + f"\n[run]\ndeadline_s = {deadline_s}\n"
+    config.write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    code = main(["run", "--config", str(config)])
+    elapsed = time.monotonic() - start
+    return code, capsys.readouterr().out, elapsed
+
+
+def assert_section_kept(tmp_path):
+    now = (tmp_path / "output" / "publications.md").read_bytes()
+    assert now == (ROOT / "output" / "publications.md").read_bytes()
+    assert len(parse_publications(now.decode("utf-8"))) == 14
+
+
+@pytest.mark.parametrize("source", ["arxiv", "s2", "openreview"])
+@pytest.mark.parametrize("fault, make, says", FAULTS, ids=[f[0] for f in FAULTS])
+def test_fault(tmp_path, capsys, source, fault, make, says):
+    with ReplayServer([SEED]) as server:
+        server.faults[PREFIX[source]] = make(source)
+        code, out, elapsed = run_with(tmp_path, capsys, server)
+    assert code == 4, out
+    line = next(l for l in out.splitlines() if l.startswith(NAME[source] + ":"))
+    if source == "s2" and fault in ("http502", "http503"):
+        says = r"HTTP 502/503"  # the semanticscholar package hides these statuses; we say what we can
+    assert re.search(says, line), line
+    assert "stale" in line and elapsed < 30
+    assert_section_kept(tmp_path)
+
+
+NOT_FOUND_FAULTS = {
+    "arxiv": Fault(status=200, body=(RECORDED / "arxiv" / "id_0000.0000_empty.xml").read_bytes()),
+    "s2": Fault(status=200, body=json.dumps([None] * 10).encode()),
+    "openreview": Fault(status=404, body=json.dumps({"name": "NotFoundError", "message": "Not Found",
+                                                      "status": 404}).encode()),
+}
+
+
+@pytest.mark.parametrize("source, count", [("arxiv", 8), ("s2", 10), ("openreview", 4)])
+def test_source_that_suddenly_finds_nothing_keeps_the_stored_records(tmp_path, capsys, source, count):
+    # An empty arXiv feed for valid IDs, an S2 batch of nulls, OpenReview NotFoundError on both APIs.
+    with ReplayServer([SEED]) as server:
+        server.faults[PREFIX[source]] = NOT_FOUND_FAULTS[source]
+        code, out, _ = run_with(tmp_path, capsys, server)
+    assert code == 4
+    assert f"{count} not found" in out and f"{NAME[source]} no longer finds" in out
+    assert_section_kept(tmp_path)
+
+
+def test_the_run_deadline_stops_fetching_and_emits_what_it_has(tmp_path, capsys):
+    with ReplayServer([SEED]) as server:
+        for prefix in PREFIX.values():
+            server.faults[prefix] = Fault(delay_s=4.0)
+        code, out, elapsed = run_with(tmp_path, capsys, server, deadline_s=1.5,
+                                      arxiv={"timeout_s": 10}, s2={"timeout_s": 10}, openreview={"timeout_s": 10})
+    assert code == 4 and elapsed < 4.0, (elapsed, out)
+    assert "deadline passed" in out
+    assert_section_kept(tmp_path)
+
+
+def test_hostile_metadata_comes_out_inert(tmp_path, capsys):
+    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+    frontiers = batch[6]
+    frontiers["title"] = "<script>alert(1)</script> [x](javascript:alert(1)) *b* " + "L" * 3000
+    frontiers["authors"][0]["name"] = "=HYPERLINK(\"http://evil\")\x07"
+    frontiers["venue"] = "{{ site.data.secret }} {% include evil.html %} <b>Journal</b>"
+    frontiers["publicationVenue"] = frontiers["journal"] = None
+    with ReplayServer([SEED]) as server:
+        server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
+        code, out, _ = run_with(tmp_path, capsys, server)
+    assert code == 0, out
+    md = (tmp_path / "output" / "publications.md").read_text(encoding="utf-8")
+    assert "{{" not in md and "{%" not in md and "<script>" not in md and "<b>" not in md
+    assert "[x](javascript" not in md and "\x07" not in md
+    entry = next(e for e in parse_publications(md) if "script" in e.title)
+    assert entry.title.startswith("<script>alert(1)</script> [x](javascript:alert(1)) *b* LLL")
+    assert entry.venue == "{{ site.data.secret }} {% include evil.html %} <b>Journal</b>, 2024"
+    assert "&#123;{ site.data.secret }} &#123;% include evil.html %} &lt;b&gt;Journal&lt;/b&gt;" in md
+    csv_text = (tmp_path / "output" / "publications.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
+    assert "is not in the venue table" in out
