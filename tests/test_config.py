@@ -18,7 +18,7 @@ def write(tmp_path, body: str):
     return path
 
 
-@pytest.mark.parametrize("body, message", [
+BAD_CONFIGS = [
     (OWNER + '[[paper]]\narxiv = 2005.05650\n',
      ":4: paper #1, key 'arxiv': 2005.0565 is a number; quote arXiv IDs, e.g. arxiv = \"2005.05650\" "
      "(TOML drops trailing zeros of numbers)"),
@@ -47,13 +47,53 @@ def write(tmp_path, body: str):
      ":5: paper #1, key 'authors': expected a list of names"),
     (OWNER + '[[paper]]\nopenreview = "https://openreview.net/group?id="\n',
      ":4: paper #1, key 'openreview': "),
-])
+    ("", ": owner: missing; add"),
+    ('[owner]\nname = "Ada"\nvariants = "A. L."\n', ": owner.variants: expected a list of names"),
+    (OWNER + '[sources.arxiv]\nenabled = "yes"\n', ": sources.arxiv.enabled: expected bool, got 'yes'"),
+    (OWNER + '[sources.s2]\nbatch_size = 0\n', ": sources.s2.batch_size: expected a positive number, got 0"),
+    (OWNER + '[run]\ndeadline_s = 0\n', ": run.deadline_s: expected a positive number of seconds, got 0"),
+    (OWNER + '[sections]\norder = ["journal"]\n', ": sections.order: expected the three sections"),
+    (OWNER + '[[venue]]\nname = "X"\nkind = "symposium"\n',
+     ": venue #1, key 'kind': 'symposium' is not one of conference, journal, workshop"),
+    (OWNER + '[[paper]]\ndoi = "doi.org/10.1000"\n', ":4: paper #1, key 'doi': 'doi.org/10.1000' is not a DOI"),
+    (OWNER + '[[paper]]\ns2 = "12345"\n', ":4: paper #1, key 's2': '12345' is not a Semantic Scholar ID"),
+    (OWNER + '[[paper]]\narxiv = "2005.05650"\nkey = "x"\n[[paper]]\narxiv = "2109.14247"\nkey = "x"\n',
+     ":6: paper #2: key 'x' is used by paper #1 too; give one of them another key"),
+    (OWNER + '[output]\ncsv_bom = "yes"\n', ": output.csv_bom: expected true or false, got 'yes'"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\nlinks = ["https://x.org"]\n', ":5: paper #1, key 'links': expected a table"),
+]
+
+
+@pytest.mark.parametrize("body, message", BAD_CONFIGS)
 def test_bad_config_messages(tmp_path, body, message):
     path = write(tmp_path, body)
     with pytest.raises(ConfigError) as info:
         load(path)
     assert str(info.value).startswith(str(path))
     assert message in str(info.value)
+
+
+def test_every_bad_config_exits_3_and_writes_nothing(tmp_path, capsys):
+    from pipeline.cli import main
+    bodies = [body for body, _ in BAD_CONFIGS]
+    assert len(bodies) >= 20
+    for n, body in enumerate(bodies):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        path = folder / "config.toml"
+        path.write_text(body, encoding="utf-8")
+        assert main(["run", "--config", str(path)]) == 3, body
+        assert sorted(p.name for p in folder.iterdir()) == ["config.toml"], body
+        assert capsys.readouterr().err.startswith(f"config error: {path}")
+
+
+def test_config_that_is_not_text_or_not_a_file(tmp_path):
+    garbage = tmp_path / "garbage.toml"
+    garbage.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(garbage)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(tmp_path)
 
 
 def test_cli_config_error_exit_code_and_nothing_written(tmp_path):
