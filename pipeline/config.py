@@ -28,7 +28,7 @@ SECTIONS = ("conference", "journal", "preprint")
 _ID_KEYS = ("arxiv", "openreview", "doi", "s2")
 _PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links")
 _TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections")
-_RUN_KEYS = ("deadline_s",)
+_RUN_KEYS = ("deadline_s", "max_age_h")
 _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
 _SECTION_KEYS = ("order", "conference", "journal", "preprint")
 DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
@@ -109,6 +109,8 @@ class Config:
     Attributes:
         deadline_s: ``[run] deadline_s``: seconds after which the run sends no more requests and
             emits with what it has (default 120).
+        max_age_h: ``[run] max_age_h``: a paper a source answered for less than this many hours
+            ago is not asked again (default 72; ``--refresh`` asks anyway).
         venues: ``[[venue]]`` rows that add to or replace rows of the venue table (same keys).
         section_order, section_titles: ``[sections]``: the order of the sections on the page and
             their headings.
@@ -121,6 +123,7 @@ class Config:
     papers: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
     deadline_s: float = 120.0
+    max_age_h: float = 72.0
     venues: tuple[dict, ...] = ()
     section_order: tuple[str, ...] = SECTIONS
     section_titles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
@@ -356,8 +359,12 @@ def load(path: str | Path) -> Config:
     deadline = run_raw.get("deadline_s", 120.0)
     if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or deadline <= 0:
         raise check.fail("run.deadline_s", f"expected a positive number of seconds, got {deadline!r}")
+    max_age = run_raw.get("max_age_h", 72.0)
+    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0:
+        raise check.fail("run.max_age_h", f"expected a number of hours (0 or more), got {max_age!r}")
     return Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
                   papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
+                  max_age_h=float(max_age),
                   venues=_venues(check, raw.get("venue", [])), **_sections(check, raw.get("sections", {})))
 
 

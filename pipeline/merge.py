@@ -222,7 +222,7 @@ class _Merger:
             ident = next((f"{k}:{v[0]}" for k, v in (("arXiv", entry.arxiv), ("doi", entry.doi),
                                                        ("openreview", entry.openreview), ("s2", entry.s2)) if v), entry.key)
             title = ident
-            source = "config"
+            source = "placeholder"
             self.warn(entry, "no source has returned this paper yet and config gives no title; "
                              f"shown as {ident!r} until one does (or add title = \"...\")")
         sources["title"] = source

@@ -5,20 +5,22 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harvest.records import SOURCES, FetchResult, SourceError, SourceRecord
 
 from . import emit, store, writer
-from .config import Config
-from .merge import Harvest, merge, s2_request_id
-from .venues import default_table
+from .config import Config, ConfigError
+from .merge import Harvest, Publication, merge, s2_request_id
+from .venues import Venue, default_table
 
-__all__ = ["SourceReport", "RunReport", "plan", "run", "EXIT_OK", "EXIT_FAILURE", "EXIT_CONFIG", "EXIT_STALE"]
+__all__ = ["SourceReport", "Change", "RunReport", "plan", "run", "EXIT_OK", "EXIT_FAILURE", "EXIT_CONFIG", "EXIT_STALE"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class SourceReport:
         requested: IDs planned for the source. found: answered with a record this run.
         not_found: answered without a record. failed: not answered (the source failed).
         stale: IDs served from the stored harvest instead; stale_dates: the days those were fetched.
+        fresh: IDs not asked because the source answered for them within ``max_age_h``.
         requests: HTTP requests sent.
         error: the failure, one line, or None. skipped: why nothing was sent (offline, disabled).
     """
@@ -48,35 +51,53 @@ class SourceReport:
     failed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     stale_dates: set[str] = field(default_factory=set)
+    fresh: int = 0
     requests: int = 0
     error: str | None = None
     skipped: str | None = None
 
 
+@dataclass(frozen=True)
+class Change:
+    """One entry added, removed or changed since the last run: ``kind``, ``key``, ``title``, and for
+    a change the fields that differ as ``"venue: old -> new"`` lines."""
+
+    kind: str
+    key: str
+    title: str
+    details: tuple[str, ...] = ()
+
+
 @dataclass
 class RunReport:
-    """The account of a run: per-source figures, changed files, section changes, warnings."""
+    """The account of a run: per-source figures, section changes, files written, warnings.
+
+    Attributes:
+        diff: unified diff of the section against the last one (set on every run; printed by --dry-run).
+    """
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     papers: int = 0
+    diff: str = ""
+    dry_run: bool = False
+    kept_previous: list[str] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
-        """True when any source failed or any record came from an earlier run."""
-        return any(r.error or r.stale or r.failed for r in self.sources.values())
+        """True when a source failed (stored records stood in) or a paper kept its previous entry."""
+        failed = any(r.error or r.failed or (r.stale and not r.skipped) for r in self.sources.values())
+        return failed or bool(self.kept_previous) or bool(self.placeholders)
 
     def exit_code(self) -> int:
         """EXIT_OK, or EXIT_STALE when stored records stood in for a failed source."""
         return EXIT_STALE if self.stale else EXIT_OK
 
-    def render(self) -> str:
-        """The run summary as plain text, one fact a line."""
-        lines = [f"{self.papers} papers."]
+    def _source_lines(self) -> list[str]:
+        lines = []
         for source in SOURCES:
             r = self.sources.get(source)
             if r is None:
@@ -86,8 +107,10 @@ class RunReport:
                 dates = f" (fetched {', '.join(sorted(r.stale_dates))})" if r.stale_dates else ""
                 lines.append(f"{name}: {r.skipped}; {len(r.stale)} stored records used{dates}.")
                 continue
+            fresh = f", {r.fresh} fresh (not asked)" if r.fresh else ""
             line = (f"{name}: {r.requested} requested, {r.found} found, {len(r.not_found)} not found, "
-                    f"{len(r.failed)} failed, {len(r.stale)} stale; {r.requests} HTTP request{'' if r.requests == 1 else 's'}.")
+                    f"{len(r.failed)} failed, {len(r.stale)} stale{fresh}; "
+                    f"{r.requests} HTTP request{'' if r.requests == 1 else 's'}.")
             if r.error:
                 line += f" Could not reach it: {r.error}."
             lines.append(line)
@@ -95,16 +118,59 @@ class RunReport:
                 lines.append(f"  stored records used for {len(r.stale)} IDs (fetched {', '.join(sorted(r.stale_dates))})")
             if r.not_found:
                 lines.append(f"  not found on {name}: {', '.join(r.not_found)}")
-        if self.added or self.removed or self.changed:
-            for label, keys in (("added", self.added), ("removed", self.removed), ("changed", self.changed)):
-                if keys:
-                    lines.append(f"{label}: {', '.join(keys)}")
-        else:
-            lines.append("No change in the publication list.")
-        lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
-        for warning in self.warnings:
-            lines.append(f"warning: {warning}")
+        return lines
+
+    def _change_lines(self) -> list[str]:
+        lines = []
+        for change in self.changes:
+            lines.append(f"{change.kind}: {change.title} ({change.key})")
+            lines.extend(f"  {detail}" for detail in change.details)
+        return lines
+
+    def render(self) -> str:
+        """The run summary as plain text, one fact a line."""
+        lines = [f"{self.papers} papers." + (" Dry run: nothing was written." if self.dry_run else "")]
+        lines.extend(self._source_lines())
+        lines.extend(self._change_lines() or ["No change in the publication list."])
+        if not self.dry_run:
+            lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
+        lines.extend(f"warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
+
+    def render_markdown(self) -> str:
+        """The run summary as Markdown (for ``$GITHUB_STEP_SUMMARY``)."""
+        counts = {kind: sum(c.kind == kind for c in self.changes) for kind in ("added", "removed", "changed")}
+        out = ["## Publications refresh", "",
+               f"{self.papers} papers; {counts['added']} added, {counts['removed']} removed, "
+               f"{counts['changed']} changed." + (" Stored records stood in for a failed source." if self.stale else ""),
+               "", "| source | requested | found | not found | failed | stale | fresh | requests | error |",
+               "|---|---|---|---|---|---|---|---|---|"]
+        for source in SOURCES:
+            r = self.sources.get(source)
+            if r is None:
+                continue
+            error = (r.skipped or r.error or "").replace("|", "\\|")
+            out.append(f"| {SOURCE_NAMES[source]} | {r.requested} | {r.found} | {len(r.not_found)} | {len(r.failed)} "
+                       f"| {len(r.stale)} | {r.fresh} | {r.requests} | {error} |")
+        if self.changes:
+            out += ["", "### Changes", ""]
+            for change in self.changes:
+                out.append(f"- **{change.kind}**: {change.title} (`{change.key}`)")
+                out.extend(f"  - {detail}" for detail in change.details)
+        if self.warnings:
+            out += ["", "### Warnings", ""] + [f"- {w}" for w in self.warnings]
+        return "\n".join(out) + "\n"
+
+    def commit_message(self) -> str:
+        """A commit message from the same change report: a subject with the counts, then one
+        line per added, removed or changed entry with what changed."""
+        counts = [f"{n} {kind}" for kind in ("added", "removed", "changed")
+                  if (n := sum(c.kind == kind for c in self.changes))]
+        subject = "Update publications: " + (", ".join(counts) if counts else "refresh stored records")
+        body = self._change_lines()
+        if self.stale:
+            body.append("Some sources failed; their stored records were used.")
+        return subject + ("\n\n" + "\n".join(body) if body else "") + "\n"
 
 
 def plan(config: Config) -> dict[str, list[str]]:
@@ -131,14 +197,18 @@ def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> Fetc
 
 
 def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: dict[str, SourceRecord],
-             harvest: Harvest, report: SourceReport, warnings: list[str]) -> dict[str, SourceRecord]:
-    """Fill ``harvest`` for one source; return the records to store."""
+             harvest: Harvest, report: SourceReport, warnings: list[str], skip: set[str]) -> dict[str, SourceRecord]:
+    """Fill ``harvest`` for one source; return the records to store. IDs in ``skip`` were not
+    asked because their stored record is fresh."""
     keep: dict[str, SourceRecord] = {}
     name = SOURCE_NAMES[source]
     for ident in ids:
         fresh = fetched.records.get(ident) if fetched else None
         old = stored.get(ident)
-        if fresh is not None:
+        if ident in skip and old is not None:
+            record = old
+            report.fresh += 1
+        elif fresh is not None:
             record = old if old is not None and store.same_content(old, fresh) else fresh
             report.found += 1
         elif old is not None:
@@ -162,25 +232,106 @@ def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: d
     return keep
 
 
-def _section_changes(old_json: bytes | None, new_json: str, report: RunReport) -> None:
+_COMPARED = ("title", "authors", "venue", "year", "award", "section", "links", "ids")
+
+
+def _show(field_name: str, value: object) -> str:
+    if field_name == "venue" and isinstance(value, dict):
+        return f"{value['name']} ({value['abbr']})" if value.get("abbr") else value["name"]
+    if field_name == "authors" and isinstance(value, list):
+        return ", ".join(value)
+    if field_name == "links" and isinstance(value, list):
+        return " ".join(f"[{link['label']}]" for link in value)
+    if field_name == "ids" and isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()) if v is not None)
+    return "none" if value is None else str(value)
+
+
+def section_changes(old_json: bytes | None, new_json: str) -> list[Change]:
+    """Entries added, removed or changed between two ``publications.json`` texts, in page order."""
     try:
         old = {p["key"]: p for p in json.loads(old_json or b"{}").get("papers", [])}
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError, KeyError):
         old = {}
     new = {p["key"]: p for p in json.loads(new_json)["papers"]}
-    report.added = [k for k in new if k not in old]
-    report.removed = [k for k in old if k not in new]
-    report.changed = [k for k in new if k in old and {**old[k], "field_sources": None, "stale": None}
-                      != {**new[k], "field_sources": None, "stale": None}]
+    changes = [Change("added", k, p["title"]) for k, p in new.items() if k not in old]
+    for key, paper in new.items():
+        if key in old:
+            details = tuple(f"{f}: {_show(f, old[key].get(f))} -> {_show(f, paper.get(f))}" for f in _COMPARED
+                            if old[key].get(f) != paper.get(f))
+            if details:
+                changes.append(Change("changed", key, paper["title"], details))
+    changes.extend(Change("removed", k, p.get("title", k)) for k, p in old.items() if k not in new)
+    return changes
 
 
-def run(config: Config, *, offline: bool = False) -> RunReport:
+def _publication_from_json(data: dict, index: int) -> Publication:
+    venue = data.get("venue")
+    ids = data.get("ids") or {}
+    return Publication(
+        key=data["key"], index=index, title=data["title"], authors=tuple(data.get("authors") or ()),
+        owner_positions=tuple(data.get("owner_positions") or ()),
+        venue=Venue(name=venue["name"], abbr=venue.get("abbr", ""), kind=venue.get("kind", "conference")) if venue else None,
+        year=data.get("year"), award=data.get("award"), section=data["section"], arxiv_id=ids.get("arxiv"),
+        arxiv_version=ids.get("arxiv_version"), doi=ids.get("doi"), openreview_forum=ids.get("openreview"),
+        s2_paper_id=ids.get("s2_paper_id"), corpus_id=ids.get("corpus_id"),
+        links=tuple((link["label"], link["url"]) for link in data.get("links") or ()),
+        field_sources={**(data.get("field_sources") or {})},
+    )
+
+
+def _keep_previous_entries(publications: list[Publication], previous_json: bytes | None, report: "RunReport",
+                           warnings: list[str]) -> list[Publication]:
+    """A paper that no source answered for and no record stands in for keeps its entry of the last run."""
+    try:
+        previous = {p["key"]: p for p in json.loads(previous_json or b"{}").get("papers", [])}
+    except (ValueError, AttributeError, TypeError, KeyError):
+        previous = {}
+    kept = []
+    for pub in publications:
+        old = previous.get(pub.key)
+        if pub.field_sources.get("title") == "placeholder" and old:
+            try:
+                pub = _publication_from_json(old, pub.index)
+            except (KeyError, TypeError):
+                kept.append(pub)
+                continue
+            report.kept_previous.append(pub.key)
+            warnings.append(f"{pub.key}: no data from any source or the stored harvest; kept its entry of the last run")
+        kept.append(pub)
+    return kept
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _fresh_ids(source: str, ids: list[str], stored: dict[str, SourceRecord], checked: dict[str, dict[str, str]],
+               max_age_h: float) -> set[str]:
+    fresh = set()
+    limit = _now() - timedelta(hours=max_age_h)
+    for ident in ids:
+        when = checked.get(source, {}).get(ident)
+        try:
+            if ident in stored and when and datetime.fromisoformat(when) > limit:
+                fresh.add(ident)
+        except ValueError:
+            continue
+    return fresh
+
+
+def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run: bool = False) -> RunReport:
     """Fetch, merge and emit for ``config``; write changed files atomically.
 
     Writes, under ``config.output.dir``: ``publications.md`` (the section), ``publications.csv``,
     ``publications.json`` (with per-field sources) and ``harvest.json`` (the records used, the
     last known good per source); and splices the section into ``config.output.homepage`` between
     the markers when one is configured. Nothing is written when the homepage markers are wrong.
+
+    Args:
+        offline: send no request; use the stored harvest.
+        refresh: ask every source for every paper, even those answered within ``max_age_h``.
+        dry_run: fetch and merge, compute the change report and the section diff, write nothing.
 
     Raises:
         writer.MarkerError: the homepage markers are missing, repeated or out of order.
@@ -192,53 +343,80 @@ def run(config: Config, *, offline: bool = False) -> RunReport:
     out = config.output.dir
     homepage_text = None
     if config.output.homepage:
-        homepage_text = config.output.homepage.read_text(encoding="utf-8")
+        try:
+            with open(config.output.homepage, encoding="utf-8", newline="") as handle:  # keep \r\n as it is
+                homepage_text = handle.read()
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{config.output.homepage}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                              "save the page as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{config.output.homepage}: cannot read: {exc.strerror or exc}") from None
         writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
                             name=str(config.output.homepage))
 
+    report.dry_run = dry_run
+    json_path = out / "publications.json"
+    previous_json = json_path.read_bytes() if json_path.is_file() else None
     stored = store.load(out / "harvest.json")
+    checked_file = store.checked_path(out)
+    checked = store.load_checked(checked_file)
     deadline = time.monotonic() + config.deadline_s
     harvest = Harvest()
     keep: dict[str, dict[str, SourceRecord]] = {}
     for source, ids in plan(config).items():
         source_report = report.sources[source] = SourceReport(requested=len(ids))
         settings = getattr(config.sources, source)
+        skip = set() if refresh else _fresh_ids(source, ids, stored[source], checked, config.max_age_h)
+        ask = [i for i in ids if i not in skip]
         fetched = None
         if offline:
             source_report.skipped = "offline"
         elif not settings.enabled:
             source_report.skipped = "disabled in config"
-        elif ids:
+        elif ask:
             try:
-                fetched = _fetch(source, ids, config, deadline)
+                fetched = _fetch(source, ask, config, deadline)
             except SourceError as exc:  # a fetcher that failed before any request
                 fetched = FetchResult(source=source, error=exc)
             source_report.requests = fetched.requests
             if fetched.error:
                 source_report.error = str(fetched.error)
-        keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings)
+            now = _now().replace(microsecond=0).isoformat()
+            for ident in ask:
+                if ident in fetched.records or ident in fetched.not_found:
+                    checked.setdefault(source, {})[ident] = now
+        keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings, skip)
 
     result = merge(config, harvest, default_table(config.venues))
     warnings.extend(result.warnings)
     report.papers = len(result.publications)
+    result.publications = _keep_previous_entries(result.publications, previous_json, report, warnings)
+    report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
 
     section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
     publications_json = emit.render_json(result.publications)
-    json_path = out / "publications.json"
-    _section_changes(json_path.read_bytes() if json_path.exists() else None, publications_json, report)
+    report.changes = section_changes(previous_json, publications_json)
+    old_section = (out / "publications.md").read_text(encoding="utf-8") if (out / "publications.md").exists() else ""
+    report.diff = "".join(difflib.unified_diff(old_section.splitlines(keepends=True), section.splitlines(keepends=True),
+                                               fromfile="publications.md (last run)", tofile="publications.md (this run)"))
 
-    files: list[tuple[Path, bytes]] = [
+    files: list[tuple[Path, bytes]] = []
+    if config.output.homepage and homepage_text is not None:  # first: the file most likely to refuse
+        spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
+                                name=str(config.output.homepage))
+        files.append((config.output.homepage, spliced.encode("utf-8")))
+    files += [
         (out / "publications.md", section.encode("utf-8")),
         (out / "publications.csv", emit.render_csv(result.publications, bom=config.output.csv_bom)),
         (json_path, publications_json.encode("utf-8")),
         (out / "harvest.json", store.dump(keep)),
     ]
-    if config.output.homepage and homepage_text is not None:
-        spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
-                                name=str(config.output.homepage))
-        files.append((config.output.homepage, spliced.encode("utf-8")))
-    for path, data in files:
-        if writer.write_atomic(path, data):
-            report.written.append(str(path))
     report.warnings = warnings
+    if dry_run:
+        return report
+    report.written = [str(path) for path in writer.write_all(files)]
+    try:
+        writer.write_atomic(checked_file, store.dump_checked(checked))
+    except writer.WriteError as exc:  # a cache; losing it only means asking again next time
+        log.info("could not save the last-checked times: %s", exc)
     return report

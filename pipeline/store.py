@@ -7,13 +7,15 @@ sorted keys so that the same records give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 
 from harvest.records import SOURCES, SourceRecord
 
-__all__ = ["StoreError", "load", "dump", "same_content"]
+__all__ = ["StoreError", "load", "dump", "same_content", "checked_path", "load_checked", "dump_checked"]
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -61,3 +63,28 @@ def same_content(a: SourceRecord, b: SourceRecord) -> bool:
     left.pop("fetched_at")
     right.pop("fetched_at")
     return left == right
+
+
+# ---- when each ID was last checked -----------------------------------------------------------
+# Machine-local run state, kept out of the output folder so that re-checking an unchanged paper
+# changes no committed file: $XDG_CACHE_HOME/pubharvest/checked-<hash of the output dir>.json.
+
+def checked_path(out_dir: Path) -> Path:
+    """Where the last-checked times of ``out_dir``'s harvest are kept (a per-user cache file)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pubharvest"
+    digest = hashlib.sha1(str(Path(out_dir).resolve()).encode()).hexdigest()[:16]
+    return base / f"checked-{digest}.json"
+
+
+def load_checked(path: Path) -> dict[str, dict[str, str]]:
+    """source -> requested ID -> ISO time the source last answered for it; empty when unknown or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {s: dict(v) for s, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def dump_checked(checked: dict[str, dict[str, str]]) -> bytes:
+    """The bytes of the last-checked file (sorted, so unchanged times give unchanged bytes)."""
+    return (json.dumps(checked, indent=1, sort_keys=True) + "\n").encode("utf-8")

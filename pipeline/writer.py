@@ -12,11 +12,15 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["MarkerError", "write_atomic", "splice", "find_markers"]
+__all__ = ["MarkerError", "WriteError", "write_atomic", "write_all", "splice", "find_markers"]
 
 
 class MarkerError(Exception):
     """The homepage's markers are missing, repeated or out of order; the message names file and line."""
+
+
+class WriteError(Exception):
+    """A file could not be written; the message names it. Files not yet replaced are untouched."""
 
 
 def _new_file_mode() -> int:
@@ -26,34 +30,85 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` atomically; return False (and touch nothing) when unchanged.
-
-    The file keeps its permission bits when it existed. Raises OSError when the folder is not writable.
-    """
-    path = Path(path)
+def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
+    """Write ``data`` to a temporary file beside ``path`` (a symlink's target); None when unchanged."""
+    path = Path(os.path.realpath(path))  # replace what a symlink points at, keep the link
     try:
         if path.read_bytes() == data:
-            return False
+            return None
         mode = path.stat().st_mode & 0o777
+        if not os.access(path, os.W_OK):
+            raise WriteError(f"cannot write {path}: not writable")
     except FileNotFoundError:
         mode = _new_file_mode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except IsADirectoryError:
+        raise WriteError(f"cannot write {path}: it is a folder") from None
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path, tmp
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> list[Path]:
+    """Write several files so that a failure leaves them all as they were, as far as a file system allows.
+
+    Every changed file is first written to a temporary file beside it; only when all of them are
+    ready are they renamed into place, in the given order (put the file most likely to refuse,
+    such as the user's homepage, first). Returns the paths that changed.
+
+    Raises WriteError naming the file when one cannot be written; then no file has been replaced
+    (or, if a rename itself fails, only those before it).
+    """
+    staged: list[tuple[Path, str]] = []
+    try:
+        for path, data in files:
+            ready = _stage(Path(path), data)
+            if ready:
+                staged.append(ready)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for _, tmp in staged:
+            _discard(tmp)
         raise
-    return True
+    done: list[Path] = []
+    for n, (path, tmp) in enumerate(staged):
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            for _, rest in staged[n:]:
+                _discard(rest)
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}"
+                             + (f" ({', '.join(map(str, done))} already replaced)" if done else "")) from None
+        done.append(path)
+    return done
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically; return False (and touch nothing) when unchanged.
+
+    The file keeps its permission bits when it existed; a symlink keeps pointing at the new file.
+    Raises WriteError naming the file when it cannot be written.
+    """
+    return bool(write_all([(Path(path), data)]))
 
 
 def find_markers(text: str, start: str, end: str, *, name: str) -> tuple[int, int]:
@@ -63,7 +118,8 @@ def find_markers(text: str, start: str, end: str, *, name: str) -> tuple[int, in
     Raises MarkerError naming ``name`` and the line when either marker is missing or repeated,
     or the end marker comes first.
     """
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + [lines[-1]]  # only \n ends a line, as editors count
     found: dict[str, list[tuple[int, int]]] = {start: [], end: []}
     offset = 0
     for number, line in enumerate(lines, 1):
@@ -72,6 +128,9 @@ def find_markers(text: str, start: str, end: str, *, name: str) -> tuple[int, in
         offset += len(line)
     for marker in (start, end):
         places = found[marker]
+        if not places and any(marker in line for line in lines):
+            number = next(n for n, line in enumerate(lines, 1) if marker in line)
+            raise MarkerError(f"{name}:{number}: marker {marker!r} must stand alone on its line")
         if not places:
             raise MarkerError(f"{name}: marker {marker!r} not found; put {start!r} and {end!r} on their own lines "
                               "around the Publications section")

@@ -22,10 +22,11 @@ START, END = "<!-- pubharvest:start -->", "<!-- pubharvest:end -->"
 
 
 @pytest.fixture(autouse=True)
-def _no_real_credentials(monkeypatch):
-    """No test sends a real key or logs in anywhere."""
+def _isolated_environment(monkeypatch, tmp_path_factory):
+    """No test sends a real key or logs in anywhere, or shares the last-checked cache with another."""
     for name in ("S2_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture
