@@ -17,7 +17,7 @@ import requests
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from .http import Transient, gate, is_name_resolution_failure, request_timeout, with_retries
+from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, request_timeout, with_retries
 from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
@@ -40,16 +40,22 @@ class _FeedAdapter(HTTPAdapter):
     def __init__(self, timeout_s: float):
         super().__init__(max_retries=0)
         self.timeout_s = timeout_s
+        self.retry_after: str | None = None
 
     def send(self, request, **kwargs):  # noqa: D401 - requests' signature
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout_s
         response = super().send(request, **kwargs)
+        # The package's HTTPError keeps only the status; keep Retry-After for the backoff.
+        self.retry_after = response.headers.get("Retry-After")
         if response.status_code == 200:
             try:
-                etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
+                root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
             except etree.XMLSyntaxError as exc:
                 raise MalformedFeed(f"arXiv sent a malformed or cut-off feed ({exc})", response=response) from exc
+            if root.tag != "{http://www.w3.org/2005/Atom}feed":
+                raise MalformedFeed(f"arXiv answered with <{etree.QName(root).localname}>, not an Atom feed "
+                                    "(a proxy or login page?)", response=response)
         return response
 
 
@@ -114,7 +120,9 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
     except arxiv.HTTPError as exc:
         if exc.status == 429 or exc.status >= 500:
             reason = "arXiv is rate-limiting" if exc.status == 429 else "arXiv server error"
-            raise Transient(reason, status=exc.status) from exc
+            retry_after = next((a.retry_after for a in client._session.adapters.values()
+                                if isinstance(a, _FeedAdapter) and a.retry_after), None)
+            raise Transient(reason, status=exc.status, retry_after_s=parse_retry_after(retry_after)) from exc
         raise SourceError(SOURCE, "arXiv rejected the request", url=exc.url, status=exc.status) from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise Transient("arXiv returned an empty page") from exc

@@ -34,8 +34,8 @@ class IdError(ValueError):
     """An identifier does not match any accepted form; the message says which forms are."""
 
 
-_NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
-_OLD_ARXIV = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})(v[1-9]\d*)?$")
+_OLD_ARXIV = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v[1-9]\d*)?$")
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _FORUM = re.compile(r"^[A-Za-z0-9_\-]{6,30}$")

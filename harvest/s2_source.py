@@ -131,12 +131,12 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
     except tenacity.RetryError as exc:  # retry=False wraps the 429 ConnectionRefusedError
         inner = exc.last_attempt.exception()
         if isinstance(inner, ConnectionRefusedError):
-            raise Transient("Semantic Scholar is rate-limiting (HTTP 429)", status=429) from exc
+            raise Transient("Semantic Scholar is rate-limiting", status=429) from exc
         if isinstance(inner, Transient):
             raise inner from exc
         raise
     except ConnectionRefusedError as exc:
-        raise Transient("Semantic Scholar is rate-limiting (HTTP 429)", status=429) from exc
+        raise Transient("Semantic Scholar is rate-limiting", status=429) from exc
     except (InternalServerErrorException, GatewayTimeoutException) as exc:
         status = 504 if isinstance(exc, GatewayTimeoutException) else 500
         raise Transient(f"Semantic Scholar server error: {exc}", status=status) from exc
@@ -148,8 +148,9 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
         if isinstance(exc, (httpx.ConnectError, httpx.ProxyError, httpx.UnsupportedProtocol)):
             raise Transient(f"could not connect ({type(exc).__name__})") from exc
         raise Transient(f"the connection broke off ({type(exc).__name__})") from exc
-    except (json.JSONDecodeError, KeyError) as exc:
-        raise Transient(f"Semantic Scholar sent a malformed body ({type(exc).__name__})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError) as exc:
+        raise Transient(f"Semantic Scholar sent a body that is not its JSON (an error page or a cut-off "
+                        f"answer; {type(exc).__name__})") from exc
     except PermissionError as exc:
         raise SourceError(SOURCE, f"Semantic Scholar refused the request; if {API_KEY_ENV} is set, "
                                   "check that the key is valid", status=403) from exc

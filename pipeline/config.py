@@ -133,6 +133,15 @@ def _paper_lines(text: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"^\s*\[\[\s*paper\s*\]\]", line)]
 
 
+def _table_line(text: str, table: str) -> int | None:
+    """The line of the ``[table]`` header (``[output]``, ``[sources.arxiv]``), or None."""
+    pattern = re.compile(rf"^\s*\[\s*{re.escape(table).replace(chr(92) + '.', chr(92) + 's*' + chr(92) + '.' + chr(92) + 's*')}\s*\]")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
 def _key_line(text: str, start: int | None, key: str) -> int | None:
     """The line of ``key = ...`` in the table whose header is on line ``start`` (1-based)."""
     if start is None:
@@ -157,11 +166,17 @@ class _Checker:
         return ConfigError(f"{loc}: {where}: {message}")
 
     def unknown_keys(self, table: dict, allowed: tuple[str, ...], where: str, line: int | None = None) -> None:
+        if line is None and where in ("owner", "output", "run", "sections") or where.startswith("sources."):
+            line = _table_line(self.text, where)
         for key in table:
             if key not in allowed:
                 near = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean '{near[0]}'?" if near else f"; valid keys: {', '.join(allowed)}"
-                raise self.fail(where, f"unknown key '{key}'{hint}", _key_line(self.text, line, key) or line)
+                key_line = _key_line(self.text, line, key) if line else None
+                if where == "top level":
+                    key_line = next((n for n, text in enumerate(self.text.splitlines(), 1)
+                                     if re.match(rf"^\s*\[*\s*{re.escape(key)}\s*[=\]]", text)), None)
+                raise self.fail(where, f"unknown key '{key}'{hint}", key_line or line)
 
     def string(self, value: Any, where: str, line: int | None) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -183,8 +198,9 @@ def _ids(check: _Checker, kind: str, value: Any, where: str, line: int | None) -
     for item in values:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if kind == "arxiv":
-                raise check.fail(where, f"{item!r} is a number; quote arXiv IDs, "
-                                        f"e.g. arxiv = \"2005.05650\" (TOML drops trailing zeros of numbers)", line)
+                raise check.fail(where, f"{item!r} is a number; quote arXiv IDs: arxiv = \"{item!r}\" and check "
+                                        "its digits, since TOML drops the trailing zeros of numbers "
+                                        "(2005.05650 reads as 2005.0565)", line)
             raise check.fail(where, f"{item!r} is a number; quote the ID as a string", line)
         if not isinstance(item, str):
             raise check.fail(where, f"expected a string or a list of strings, got {item!r}", line)
@@ -252,6 +268,9 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
                                 "knows, a title, authors, venue and year", line)
     if "key" in raw:
         key = check.string(raw["key"], f"{where}, key 'key'", kline("key"))
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,99}", key):
+            raise check.fail(f"{where}, key 'key'", f"{key!r} must be letters, digits, '.', '_' or '-' "
+                                                    "(at most 100), e.g. key = \"ide-neurips2021\"", kline("key"))
     else:
         first = next(((kind, values[kind][0]) for kind in _ID_KEYS if values.get(kind)), None)
         key = f"{first[0]}-{_slug(first[1])}" if first else _slug(values["title"])
@@ -277,9 +296,15 @@ def _sources(check: _Checker, raw: Any) -> SourceSettings:
             expected = type(getattr(defaults, key))
             ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
             if not ok or isinstance(value, bool) != (expected is bool):
-                raise check.fail(f"sources.{name}.{key}", f"expected {expected.__name__}, got {value!r}")
+                want = {bool: "true or false", str: "a string", int: "a whole number", float: "a number"}[expected]
+                raise check.fail(f"sources.{name}.{key}", f"expected {want} (default {getattr(defaults, key)!r}), "
+                                                          f"got {value!r}", _table_line(check.text, f"sources.{name}"))
             if expected in (int, float) and value <= 0 and key not in ("delay_s", "max_wait_s", "backoff_s"):
                 raise check.fail(f"sources.{name}.{key}", f"expected a positive number, got {value!r}")
+        for key, value in table.items():
+            if key.endswith("_url") and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+                raise check.fail(f"sources.{name}.{key}", f"{value!r} is not an http(s) URL such as "
+                                                          f"{getattr(defaults, key)!r}", _table_line(check.text, f"sources.{name}"))
         built[name] = cls(**table)
     return SourceSettings(**built)
 
@@ -293,7 +318,7 @@ def load(path: str | Path) -> Config:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; create one (see README, 'Configuration')") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -306,8 +331,11 @@ def load(path: str | Path) -> Config:
     check.unknown_keys(raw, _TOP_KEYS, "top level")
 
     owner_raw = raw.get("owner")
-    if not isinstance(owner_raw, dict) or "name" not in owner_raw:
+    if not isinstance(owner_raw, dict):
         raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]")
+    if "name" not in owner_raw:
+        raise check.fail("owner.name", "missing; add name = \"Your Name\" under [owner]",
+                         _table_line(text, "owner"))
     check.unknown_keys(owner_raw, _OWNER_KEYS, "owner")
     variants = owner_raw.get("variants", [])
     if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
@@ -320,16 +348,28 @@ def load(path: str | Path) -> Config:
     check.unknown_keys(out_raw, _OUTPUT_KEYS, "output")
     base = path.parent
     out_dir = base / check.string(out_raw.get("dir", "output"), "output.dir", None)
+    for parent in (out_dir, *out_dir.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise check.fail("output.dir", f"{out_dir} cannot be a folder: {parent} is a file; choose another path")
+            break
     homepage = None
     if "homepage" in out_raw:
         homepage = base / check.string(out_raw["homepage"], "output.homepage", None)
+        if homepage.is_dir():
+            raise check.fail("output.homepage", f"{homepage} is a folder; name the page itself, e.g. _pages/about.md")
         if not homepage.is_file():
             raise check.fail("output.homepage", f"{homepage} does not exist; fix the path or remove the key")
     csv_bom = out_raw.get("csv_bom", False)
     if not isinstance(csv_bom, bool):
         raise check.fail("output.csv_bom", f"expected true or false, got {csv_bom!r}")
     markers = {k: check.string(out_raw[k], f"output.{k}", None) for k in ("start_marker", "end_marker") if k in out_raw}
+    for key, marker in markers.items():
+        if "\n" in marker or "\r" in marker:
+            raise check.fail(f"output.{key}", "a marker is one line; remove the line break")
     output = OutputConfig(dir=out_dir, homepage=homepage, csv_bom=csv_bom, **markers)
+    if output.start_marker == output.end_marker:
+        raise check.fail("output.end_marker", "must differ from start_marker")
 
     papers_raw = raw.get("paper", [])
     if not isinstance(papers_raw, list):
@@ -362,10 +402,14 @@ def load(path: str | Path) -> Config:
     max_age = run_raw.get("max_age_h", 72.0)
     if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0:
         raise check.fail("run.max_age_h", f"expected a number of hours (0 or more), got {max_age!r}")
-    return Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
-                  papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
-                  max_age_h=float(max_age),
-                  venues=_venues(check, raw.get("venue", [])), **_sections(check, raw.get("sections", {})))
+    config = Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
+                    papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
+                    max_age_h=float(max_age),
+                    venues=_venues(check, raw.get("venue", [])), **_sections(check, raw.get("sections", {})))
+    if not papers:
+        raise check.fail("paper", "no [[paper]] listed; add one per paper (see README, 'Configuration'). "
+                                  "A run with none would empty the publication list")
+    return config
 
 
 def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from harvest.records import SourceRecord
 
 from .config import Config, Entry
-from .text import clean_name, clean_title, fold_name, is_owner, prefer_full_names
+from .text import clean_name, clean_text, clean_title, fold_name, is_owner, prefer_full_names
 from .venues import (Venue, VenueTable, comment_award, is_not_a_venue, openreview_award, openreview_status,
                      year_in)
 
@@ -229,7 +229,8 @@ class _Merger:
 
         source, authors = _first(("config", entry.authors), ("arxiv", ax and ax.authors),
                                  ("openreview", orv and orv.authors), ("s2", s2 and s2.authors))
-        authors = tuple(clean_name(a) for a in (authors or ()))
+        authors = tuple(clean_text(a) if source == "config" else clean_name(a, latex=source == "arxiv")
+                        for a in (authors or ()))
         if source and source != "config":
             others = [r.authors for name, r in recs.items() if name != source and r.authors]
             authors, replaced = prefer_full_names(authors, others)
@@ -301,7 +302,10 @@ class _Merger:
         stale = tuple(sorted(f"{src} (fetched {rec.fetched_at[:10]})" for src, rec in recs.items()
                              if (src, rec.requested_id) in harvest.stale))
         return Publication(
-            key=entry.key, index=entry.index, title=clean_title(title), authors=authors,
+            key=entry.key, index=entry.index,
+            title=clean_text(title) if sources["title"] in ("config", "placeholder")
+            else clean_title(title, latex=sources["title"] == "arxiv"),
+            authors=authors,
             owner_positions=owner_positions, venue=venue, year=year, award=award, section=section,
             arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
             openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,

@@ -35,14 +35,22 @@ def load(path: Path) -> dict[str, dict[str, SourceRecord]]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return empty
+    except NotADirectoryError:
+        raise StoreError(f"{path.parent} is not a folder; set [output] dir to a folder") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: cannot read the stored harvest ({exc}); restore it from git, "
                          "or delete it to start from an empty store") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("sources"), dict):
         raise StoreError(f"{path}: not a harvest file of format {FORMAT}; restore it from git or delete it")
     for source in SOURCES:
-        for ident, data in (raw["sources"].get(source) or {}).items():
+        records = raw["sources"].get(source) or {}
+        if not isinstance(records, dict):
+            raise StoreError(f"{path}: sources.{source} is not a table of records; restore the file from git "
+                             "or delete it")
+        for ident, data in records.items():
             try:
+                if not isinstance(data, dict):
+                    raise TypeError(f"a {type(data).__name__}, not a record")
                 empty[source][ident] = SourceRecord.from_dict(data)
             except (KeyError, TypeError) as exc:
                 log.warning("%s: skipping stored %s record %s (%s)", path, source, ident, exc)

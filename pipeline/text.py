@@ -11,7 +11,7 @@ import unicodedata
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-__all__ = ["clean_title", "clean_name", "fold_name", "is_owner", "is_initials_of", "prefer_full_names"]
+__all__ = ["clean_title", "clean_text", "clean_name", "fold_name", "is_owner", "is_initials_of", "prefer_full_names"]
 
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\))", re.DOTALL)
 _LATEX = LatexNodes2Text(math_mode="verbatim")
@@ -25,25 +25,31 @@ def _latex_to_text(segment: str) -> str:
     return converted.replace("\u00a0", " ")
 
 
-def clean_title(title: str) -> str:
-    """One clean line of title text.
+def clean_text(text: str) -> str:
+    """One line: runs of white space (line breaks included) become one space; Unicode NFC.
+    Used as is for the owner's own config text, which is never reinterpreted."""
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
 
-    HTML entities are decoded once (``&amp;`` -> ``&``; ``&amp;amp;`` -> ``&amp;``); LaTeX outside
-    math becomes Unicode (``Sch\\"{o}lkopf`` -> ``Schölkopf``, ``{B}ayes`` -> ``Bayes``) while
-    inline math (``$\\ell_1$``) stays as written; line breaks and runs of spaces collapse to one
-    space; the result is Unicode NFC.
+
+def clean_title(title: str, *, latex: bool = True) -> str:
+    """One clean line of fetched title text.
+
+    HTML entities are decoded once (``&amp;`` -> ``&``; ``&amp;amp;`` -> ``&amp;``); with
+    ``latex`` (arXiv text, which authors write in LaTeX) LaTeX outside math becomes Unicode
+    (``Sch\\"{o}lkopf`` -> ``Schölkopf``, ``{B}ayes`` -> ``Bayes``) while inline math
+    (``$\\ell_1$``) stays as written; line breaks and runs of spaces collapse to one space; the
+    result is Unicode NFC.
     """
-    text = html.unescape(title)
-    text = re.sub(r"\s+", " ", text).strip()
-    parts = _MATH.split(text)
-    text = "".join(part if i % 2 else _latex_to_text(part) for i, part in enumerate(parts))
-    text = re.sub(r"\s+", " ", text).strip()
-    return unicodedata.normalize("NFC", text)
+    text = clean_text(html.unescape(title))
+    if latex:
+        parts = _MATH.split(text)
+        text = clean_text("".join(part if i % 2 else _latex_to_text(part) for i, part in enumerate(parts)))
+    return text
 
 
-def clean_name(name: str) -> str:
-    """An author name as one NFC line, HTML entities decoded and LaTeX accents converted."""
-    return clean_title(name)
+def clean_name(name: str, *, latex: bool = True) -> str:
+    """An author name as one NFC line, HTML entities decoded and (with ``latex``) LaTeX accents converted."""
+    return clean_title(name, latex=latex)
 
 
 def fold_name(name: str) -> str:

@@ -41,8 +41,8 @@ FAULTS = [
      r"HTTP 429"),
     ("timeout", lambda src: Fault(delay_s=2.0), r"no answer within 0\.5 s"),
     ("dropped", lambda src: Fault(drop=True), r"could not connect|broke off"),
-    ("truncated", lambda src: Fault(truncate=True), r"broke off|malformed|cut-off"),
-    ("malformed", lambda src: Fault(status=200, body=malformed(src)), r"malformed"),
+    ("truncated", lambda src: Fault(truncate=True), r"broke off|malformed|cut-off|not its JSON"),
+    ("malformed", lambda src: Fault(status=200, body=malformed(src)), r"malformed|not its JSON"),
 ]
 
 
