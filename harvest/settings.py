@@ -64,7 +64,7 @@ class OpenReviewSettings(_Common):
     api2_url: str = "https://api2.openreview.net"
     api1_url: str = "https://api.openreview.net"
     delay_s: float = 1.0
-    batch_size: int = 50
+    batch_size: int = 100
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -28,9 +28,17 @@ __all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_csv", "rende
 #: Heading of each section, in page order.
 SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`()\[\]]+$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", **{c: "\\" + c for c in "\\`*_[]"}}
+_TO_ESCAPE = re.compile(r"[\x00-\x1f\x7f]|[&<>\\`*_\[\]]|\{(?=[{%])")
+
+
+def _escape_one(match: re.Match) -> str:
+    char = match.group()
+    return _ESCAPES.get(char, " ")
 
 
 def md_escape(text: str) -> str:
@@ -38,12 +46,9 @@ def md_escape(text: str) -> str:
 
     Backslash, backtick, ``*``, ``_``, ``[`` and ``]`` get a backslash; ``<``, ``>`` and ``&``
     become entities; ``{{`` and ``{%`` (Jekyll Liquid) have their brace written as ``&#123;``;
-    control characters are dropped and line breaks become spaces.
+    control characters (line breaks and tabs included) become spaces. One pass over the text.
     """
-    text = "".join(ch if ch >= " " or ch == "\t" else " " for ch in text).replace("\t", " ")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"\{(?=[{%])", "&#123;", text)
+    return _TO_ESCAPE.sub(_escape_one, text)
 
 
 def _link(label: str, url: str) -> str:
@@ -97,7 +102,7 @@ def render_section(publications: Iterable[Publication], *, order: Iterable[str] 
 
 
 def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if type(value) is str and value[:1] in _FORMULA_START:
         return "'" + value  # spreadsheet formula injection: show the text, never run it
     return value
 
@@ -109,7 +114,7 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
             links = dict(pub.links)
             extra = "; ".join(f"{label}: {url}" for label, url in pub.links
                               if label not in ("openreview", "link", "arxiv", "code"))
-            rows.append({
+            rows.append({k: _cell(v) for k, v in {
                 "key": pub.key, "section": name, "title": pub.title, "authors": "; ".join(pub.authors),
                 "venue": pub.venue.name if pub.venue else "", "venue_abbr": pub.venue.abbr if pub.venue else "",
                 "venue_kind": pub.venue.kind if pub.venue else "preprint", "year": pub.year,
@@ -119,7 +124,7 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
                 "corpus_id": pub.corpus_id, "openreview_url": links.get("openreview", ""),
                 "arxiv_url": links.get("arxiv", ""), "link": links.get("link", ""), "code": links.get("code", ""),
                 "other_links": extra,
-            })
+            }.items()})
     return rows
 
 
@@ -140,8 +145,6 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
         "link", "code", "other_links"])
     for column in ("year", "arxiv_version", "corpus_id"):
         frame[column] = frame[column].astype("Int64")
-    text_columns = [c for c in frame.columns if c not in ("year", "arxiv_version", "corpus_id")]
-    frame[text_columns] = frame[text_columns].astype("string").map(_cell)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     data = buffer.getvalue().encode("utf-8")
@@ -150,7 +153,7 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
 
 def render_json(publications: Iterable[Publication]) -> str:
     """``publications.json``: every merged field of every paper, with ``field_sources`` naming the
-    source of each field, in page order. Deterministic (sorted keys, no timestamps, no run state
+    source of each field, in page order, one paper per line. Deterministic (sorted keys, no timestamps, no run state
     such as staleness, which the run summary reports), so an unchanged list gives unchanged bytes."""
     papers = []
     for name, pubs in ordered(publications).items():
@@ -167,4 +170,6 @@ def render_json(publications: Iterable[Publication]) -> str:
                 "links": [{"label": label, "url": url} for label, url in pub.links],
                 "field_sources": dict(sorted(pub.field_sources.items())),
             })
-    return json.dumps({"format": 1, "papers": papers}, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    # One paper per line: diffs stay per paper, and the C encoder (used only without indent) stays fast.
+    lines = ",\n".join(json.dumps(paper, ensure_ascii=False, sort_keys=True) for paper in papers)
+    return '{"format": 1, "papers": [\n' + lines + "\n]}\n"

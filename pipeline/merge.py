@@ -147,6 +147,7 @@ class _Merger:
         self.table = table
         self.owner_names = (config.owner.name, *config.owner.variants)
         self.warnings: list[str] = []
+        self.records: dict[str, dict[str, SourceRecord]] = {}  # entry key -> its records
 
     def warn(self, entry: Entry, message: str) -> None:
         self.warnings.append(f"paper #{entry.index + 1} ({entry.key}): {message}")
@@ -206,7 +207,7 @@ class _Merger:
 
     # -- one entry --------------------------------------------------------------------------
     def publication(self, entry: Entry, harvest: Harvest) -> Publication:
-        recs = _entry_records(entry, harvest)
+        recs = self.records[entry.key] = _entry_records(entry, harvest)
         ax, orv, s2 = recs.get("arxiv"), recs.get("openreview"), recs.get("s2")
         sources: dict[str, str] = {}
 
@@ -236,7 +237,7 @@ class _Merger:
             authors, replaced = prefer_full_names(authors, others)
             if replaced:
                 log.debug("%s: full names preferred: %s", entry.key, "; ".join(replaced))
-            for name, rec in recs.items():
+            for name, rec in recs.items() if log.isEnabledFor(logging.INFO) else ():
                 if name != source and rec.authors and len(rec.authors) == len(authors) and tuple(rec.authors) != authors:
                     log.info("%s: %s spells the authors differently (%s); using %s",
                              entry.key, name, ", ".join(rec.authors), source)
@@ -319,7 +320,7 @@ class _Merger:
             for ident in entry.identifiers():
                 owner_of[ident] = entry
         for entry in self.config.papers:
-            for source, record in _entry_records(entry, harvest).items():
+            for source, record in (self.records.get(entry.key) or _entry_records(entry, harvest)).items():
                 for ident in sorted(record.identifiers()):
                     other = owner_of.get(ident)
                     if other is not None and other.key != entry.key:
@@ -331,8 +332,10 @@ class _Merger:
         """Report pairs of entries whose titles, authors and years agree: the same paper listed twice?
 
         Never merges: title similarity alone is no proof (a conference paper and its journal
-        extension share authors and often words). Entries are blocked by the first three words of
-        their folded title, so the cost grows with the number of entries, not its square.
+        extension share authors and often words). Titles are compared as sets of folded words
+        (Jaccard 0.8 or more), or, when the words mostly agree, character by character (0.9 or
+        more); entries are blocked by the first three words of their folded title,
+        so the cost grows with the number of entries, not its square.
         """
         blocks: dict[str, list[Publication]] = {}
         for pub in publications:
@@ -341,10 +344,14 @@ class _Merger:
         for group in blocks.values():
             for i, a in enumerate(group):
                 for b in group[i + 1:]:
-                    ratio = difflib.SequenceMatcher(None, fold_name(a.title), fold_name(b.title)).ratio()
+                    ta, tb = fold_name(a.title), fold_name(b.title)
+                    wa, wb = set(ta.split()), set(tb.split())
+                    ratio = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+                    if 0.5 <= ratio < 0.8:  # words differ a little ("l1" / "ell 1"): compare characters
+                        ratio = difflib.SequenceMatcher(None, ta, tb).ratio() - 0.1
                     shared = {fold_name(x) for x in a.authors} & {fold_name(x) for x in b.authors}
                     near = a.year is None or b.year is None or abs(a.year - b.year) <= 1
-                    if ratio >= 0.9 and near and len(shared) * 2 >= min(len(a.authors), len(b.authors)):
+                    if ratio >= 0.8 and near and len(shared) * 2 >= min(len(a.authors), len(b.authors)):
                         self.warnings.append(
                             f"papers #{a.index + 1} ({a.key}) and #{b.index + 1} ({b.key}) have nearly the same "
                             "title, authors and year; not merged. If they are one paper, list it once")

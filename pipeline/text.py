@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -28,9 +29,11 @@ def _latex_to_text(segment: str) -> str:
 def clean_text(text: str) -> str:
     """One line: runs of white space (line breaks included) become one space; Unicode NFC.
     Used as is for the owner's own config text, which is never reinterpreted."""
-    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
+    text = " ".join(text.split())
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=65536)
 def clean_title(title: str, *, latex: bool = True) -> str:
     """One clean line of fetched title text.
 
@@ -52,11 +55,17 @@ def clean_name(name: str, *, latex: bool = True) -> str:
     return clean_title(name, latex=latex)
 
 
+_NOT_WORD = re.compile(r"[^\w\s]|_")
+
+
+@lru_cache(maxsize=65536)
 def fold_name(name: str) -> str:
     """Fold a name for comparison: no accents, case, dots, hyphens or extra spaces ("Zhi-Quan Luo" -> "zhi quan luo")."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
+    text = name
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
 def _tokens(name: str) -> list[str]:
@@ -64,6 +73,7 @@ def _tokens(name: str) -> list[str]:
     return fold_name(name).split()
 
 
+@lru_cache(maxsize=65536)
 def is_initials_of(short: str, full: str) -> bool:
     """True when ``short`` abbreviates ``full``: same last name, and each given-name token of
     ``short`` is an initial or the whole token of ``full`` ("M. Xiao" / "Mingqing Xiao",
@@ -81,6 +91,7 @@ def is_initials_of(short: str, full: str) -> bool:
     return given_s[0] == given_f[0][:1] and len(given_s) <= len(given_f[0])
 
 
+@lru_cache(maxsize=65536)
 def is_owner(author: str, names: tuple[str, ...]) -> bool:
     """True when ``author`` is one of ``names`` (the owner's name and variants) ignoring accents,
     case, dots and hyphens, or an initials form of one of them ("M. Xiao" for "Mingqing Xiao")."""
@@ -91,6 +102,7 @@ def is_owner(author: str, names: tuple[str, ...]) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def _looks_abbreviated(name: str) -> bool:
     return any(len(t) == 1 for t in _tokens(name)[:-1])
 

@@ -44,6 +44,7 @@ _NOT_VENUES = {"arxiv", "arxivorg", "corr", "biorxiv", "medrxiv", "ssrn", "openr
                "research square", "preprints", "techrxiv", "chemrxiv", "psyarxiv", "osf preprints"}
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Fold a venue string for matching: no accents, case, punctuation, years, ordinals or filler words."""
     text = unicodedata.normalize("NFKD", text)
@@ -55,6 +56,7 @@ def normalize(text: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def is_not_a_venue(text: str) -> bool:
     """True for arXiv, CoRR and other preprint servers (S2 ``venue: "arXiv.org"``, ``journal.name: "ArXiv"``)."""
     folded = re.sub(r"[^\w\s]", "", text.casefold()).strip()
@@ -157,6 +159,7 @@ def default_table(extra: Iterable[dict] = ()) -> VenueTable:
 
 # ---- OpenReview status and awards ----------------------------------------------------------
 
+@lru_cache(maxsize=65536)
 def openreview_status(venueid: str | None, venue: str | None) -> str:
     """Status of an OpenReview submission: ``accepted``, ``under review``, ``rejected``, ``withdrawn``,
     ``desk rejected`` or ``unknown``.
@@ -195,6 +198,7 @@ _AWARDS = (  # (pattern, award); checked in order, case-insensitive
 _PLAIN = re.compile(r"\b(poster|accept(ed)?|main|conference|track|findings|publication|published)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def openreview_award(venue: str | None) -> tuple[str | None, str | None]:
     """The award in an OpenReview venue string such as ``ICLR 2024 spotlight``.
 

@@ -75,7 +75,9 @@ def test_csv_neutralizes_formulas_and_keeps_ids_as_text():
 def test_json_is_deterministic():
     pubs = [pub("a", 0, field_sources={"title": "s2", "authors": "arxiv"})]
     assert render_json(pubs) == render_json(list(pubs))
-    assert '"field_sources": {\n    "authors": "arxiv",\n    "title": "s2"' in render_json(pubs)
+    text = render_json(pubs)
+    assert text.startswith('{"format": 1, "papers": [\n{"authors": ["Ada Lovelace", "Alan Turing"]')
+    assert '"field_sources": {"authors": "arxiv", "title": "s2"}' in text and text.count("\n") == 3
 
 
 PAGE = f"intro\n{START}\nold list\n{END}\nfooter\n"
