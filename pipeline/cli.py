@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="append the run summary as Markdown to PATH (e.g. $GITHUB_STEP_SUMMARY)")
     run.add_argument("--commit-message", metavar="PATH",
                      help="write a commit message listing added, removed and changed entries to PATH")
+    init = commands.add_parser(
+        "init", help="write config.toml from an existing Publications section or _publications/ folder",
+        description="Read the publication list you already have (an academicpages page, or its _publications/ "
+                    "collection) and write a config.toml with every ID its links give.")
+    _add_log_options(init, defaults=False)
+    init.add_argument("--from-homepage", required=True, metavar="PATH",
+                      help="the page (e.g. _pages/about.md) or the _publications folder to read")
+    init.add_argument("--config", default="config.toml", metavar="PATH", help="config file to write (default: config.toml)")
+    init.add_argument("--owner", metavar="NAME", help="your name as authors lists write it (default: the bold author)")
+    init.add_argument("--write-markers", action="store_true",
+                      help="also put the two marker lines around the section in the page (atomically)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config file")
     paths = commands.add_parser("paths", help="print the files a run writes, one per line (for git add)",
                                 description="Print the output folder and the homepage file of a config, one "
                                             "per line, so a script can stage exactly what a run changes.")
@@ -110,6 +122,62 @@ def _run(args: argparse.Namespace) -> int:
     return report.exit_code()
 
 
+def _init(args: argparse.Namespace) -> int:
+    import os
+
+    from . import init, writer
+    from .config import OutputConfig
+
+    source = Path(args.from_homepage)
+    target = Path(args.config)
+    if target.exists() and not args.force:
+        print(f"error: {target} exists; pass --force to overwrite it, or --config to write elsewhere", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        if source.is_dir():
+            result = init.from_collection(source, owner=args.owner)
+            page_text = None
+        else:
+            with open(source, encoding="utf-8", newline="") as handle:
+                page_text = handle.read()
+            result = init.from_homepage(page_text, name=str(source))
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {source}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if not result.papers:
+        print(f"error: {source}: no publication entries found (numbered lists under headings, or _publications/*.md)",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    owner = args.owner or result.owner
+    if not owner:
+        print("error: no bold author found to take as the owner; pass --owner \"Your Name\"", file=sys.stderr)
+        return EXIT_CONFIG
+    homepage = None if page_text is None else os.path.relpath(source.resolve(), target.resolve().parent)
+    files = [(target, init.render_config(result, owner=owner, homepage=homepage).encode("utf-8"))]
+    if args.write_markers and page_text is not None:
+        markers = OutputConfig(dir=Path("."))
+        if markers.start_marker in page_text:
+            print(f"{source}: markers already present; left as they are")
+        else:
+            try:
+                marked = init.insert_markers(page_text, markers.start_marker, markers.end_marker)
+            except ValueError as exc:
+                print(f"error: {source}: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
+            files.insert(0, (source, marked.encode("utf-8")))
+    try:
+        writer.write_all(files)
+    except writer.WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    with_ids = sum(1 for p in result.papers if any(k in p for k in ("arxiv", "openreview", "doi")))
+    print(f"wrote {target}: {len(result.papers)} papers ({with_ids} with IDs, {len(result.papers) - with_ids} manual), "
+          f"owner {owner!r}")
+    for note in result.unmapped:
+        print(f"note: {note}")
+    return 0
+
+
 def _paths(args: argparse.Namespace) -> int:
     from . import config as config_module
 
@@ -132,4 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "paths":
         return _paths(args)
+    if args.command == "init":
+        return _init(args)
     raise AssertionError(f"unhandled command {args.command}")

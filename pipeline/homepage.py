@@ -22,6 +22,7 @@ __all__ = ["ParsedEntry", "parse_publications", "unescape_md"]
 
 _HEADING = re.compile(r"^#{2,4}\s+(.+?)\s*$")
 _ITEM = re.compile(r"^\s*(\d+)\.\s+\*\*(.+?)\*\*(.*)$")
+_PLAIN_ITEM = re.compile(r"^\s*(\d+)\.\s+(.*)$")
 _LINK = re.compile(r"\[\[([^\]]+)\]\]\(([^)\s]+)\)")
 _AWARD = re.compile(r"<font[^>]*>\s*\(?(.*?)\)?\s*</font>", re.IGNORECASE)
 
@@ -35,6 +36,7 @@ class ParsedEntry:
         title: the bold title; links: (label, URL) pairs in order.
         authors: names in order; bold: the names written in bold.
         venue: the italic venue line without the asterisks; award: the text inside ``<font>(...)</font>``.
+        line: the line of the entry's number in the page; notes: what did not parse as expected.
     """
 
     section: str
@@ -45,6 +47,8 @@ class ParsedEntry:
     bold: list[str] = field(default_factory=list)
     venue: str = ""
     award: str | None = None
+    line: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def unescape_md(text: str) -> str:
@@ -57,7 +61,7 @@ def parse_publications(text: str) -> list[ParsedEntry]:
     entries: list[ParsedEntry] = []
     section = ""
     current: ParsedEntry | None = None
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         heading = _HEADING.match(stripped)
         if heading:
@@ -66,7 +70,16 @@ def parse_publications(text: str) -> list[ParsedEntry]:
         item = _ITEM.match(line)
         if item:
             current = ParsedEntry(section=section, number=int(item.group(1)), title=unescape_md(item.group(2).strip()),
-                                  links=[(label, url) for label, url in _LINK.findall(item.group(3))])
+                                  links=[(label, url) for label, url in _LINK.findall(item.group(3))], line=number)
+            entries.append(current)
+            continue
+        plain = _PLAIN_ITEM.match(line)
+        if plain and section:
+            rest = plain.group(2)
+            title = rest.split("[[", 1)[0].strip()
+            current = ParsedEntry(section=section, number=int(plain.group(1)), title=unescape_md(title),
+                                  links=[(label, url) for label, url in _LINK.findall(rest)], line=number,
+                                  notes=["no bold title; took the text before the links" if title else "no title"])
             entries.append(current)
             continue
         if current is None or not stripped:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from dataclasses import dataclass, field
 
 from harvest.records import SourceRecord
@@ -154,7 +155,11 @@ class _Merger:
 
     # -- venue ----------------------------------------------------------------------------
     def _venue_from_config(self, entry: Entry) -> Venue:
-        venue = self.table.by_name(entry.venue) or self.table.in_text(entry.venue)
+        venue = self.table.by_name(entry.venue)
+        named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", entry.venue)  # "Long Name (ABBR)" as pages write it
+        if venue is None and named:
+            venue = self.table.by_name(named.group(1)) or self.table.by_name(named.group(2))
+        venue = venue or self.table.in_text(entry.venue)
         if venue:
             return venue
         kind = {"conference": "conference", "journal": "journal"}.get(entry.section or "", "")

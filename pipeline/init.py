@@ -1,0 +1,267 @@
+"""Onboarding: build config.toml from the publication list a researcher already has.
+
+Two inputs are read:
+
+* an academicpages page (``_pages/about.md``) whose Publications section is numbered lists under
+  headings (see :mod:`pipeline.homepage`);
+* academicpages' ``_publications/`` collection: one Markdown file per paper whose front matter has
+  ``title``, ``venue``, ``date``, ``paperurl`` and ``citation``.
+
+Every ID the links give is kept (arXiv abs/pdf, OpenReview forum, doi.org, and DOIs inside
+publisher URLs such as Springer and Frontiers); code and publisher links are kept as ``code`` and
+``link``; other links as named ``links``; the red award text as ``award``. An entry without any ID
+becomes a manual entry with its title, authors, venue and year as written. Nothing is dropped:
+what could not be mapped is reported.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import tomli_w
+
+from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview
+
+from .homepage import ParsedEntry, parse_publications
+
+__all__ = ["InitResult", "entry_from_links", "from_homepage", "from_collection", "render_config", "insert_markers"]
+
+_SECTION_OF_HEADING = (("conference", "conference"), ("workshop", "conference"), ("journal", "journal"),
+                       ("preprint", "preprint"), ("submission", "preprint"), ("under review", "preprint"))
+_DOI_IN_URL = re.compile(r"(10\.\d{4,9}/[^\s?#]+)")
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+
+
+@dataclass
+class InitResult:
+    """What init made of a page: the ``[[paper]]`` tables, the owner's name, and what it could not map."""
+
+    papers: list[dict] = field(default_factory=list)
+    owner: str | None = None
+    unmapped: list[str] = field(default_factory=list)
+
+
+def _doi_in_url(url: str) -> str | None:
+    """A DOI inside a publisher URL (``link.springer.com/chapter/10.1007/978-...``), else None."""
+    path = unquote(urlparse(url).path)
+    match = _DOI_IN_URL.search(path)
+    if not match:
+        return None
+    doi = re.sub(r"/(full|abstract|pdf|epdf|html|meta|fulltext)$", "", match.group(1).rstrip("/"), flags=re.I)
+    doi = re.sub(r"\.pdf$", "", doi, flags=re.I)
+    try:
+        return normalize_doi(doi)
+    except IdError:
+        return None
+
+
+def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, list[str]]:
+    """IDs and links of one entry from its ``[[label]](url)`` pairs.
+
+    Returns (table keys, notes). arXiv abs/pdf URLs give ``arxiv``; openreview.net forum/pdf URLs
+    ``openreview``; doi.org URLs and DOIs inside publisher URLs ``doi``; a code host or a "code"
+    label gives ``code``; the first other link ``link``; the rest go to ``links`` under their label.
+    """
+    table: dict = {}
+    notes: list[str] = []
+    extra: dict[str, str] = {}
+
+    def add(kind: str, value: str) -> None:
+        table.setdefault(kind, [])
+        if value not in table[kind]:
+            table[kind].append(value)
+
+    for label, url in links:
+        host = urlparse(url).netloc.lower()
+        low = label.strip().lower()
+        if not url.lower().startswith(("http://", "https://")):
+            notes.append(f"{where}: link [{label}]({url}) is not an http(s) URL; left out")
+            continue
+        if "arxiv.org" in host:
+            try:
+                add("arxiv", normalize_arxiv(url))
+                continue
+            except IdError:
+                pass
+        if "openreview.net" in host:
+            try:
+                add("openreview", normalize_openreview(url))
+                continue
+            except IdError:
+                pass
+        doi = _doi_in_url(url)
+        if host.endswith("doi.org") and doi:
+            add("doi", doi)
+            continue
+        if doi:
+            add("doi", doi)
+        if low == "code" or any(host == h or host.endswith("." + h) for h in _CODE_HOSTS):
+            if "code" in table:
+                extra[low or "code"] = url
+            else:
+                table["code"] = url
+            continue
+        if "link" not in table and low in ("link", "paper", "pdf", "publisher", "proceedings", "doi", "html"):
+            table["link"] = url
+            continue
+        if "link" not in table and not doi and low not in ("slides", "poster", "video", "talk", "blog", "website",
+                                                            "project", "demo", "data", "dataset", "bibtex"):
+            table["link"] = url
+            notes.append(f"{where}: link [{label}]({url}) is not a known kind; kept as the [[link]]")
+            continue
+        if "link" not in table and doi:
+            table["link"] = url
+            continue
+        key = re.sub(r"[^a-z0-9_-]+", "-", low).strip("-") or "link"
+        extra[key] = url
+        notes.append(f"{where}: link [{label}]({url}) kept as a named link '{key}'")
+    if extra:
+        table["links"] = extra
+    for kind in ("arxiv", "openreview", "doi"):
+        if kind in table and len(table[kind]) == 1:
+            table[kind] = table[kind][0]
+    return table, notes
+
+
+def _section(heading: str) -> str | None:
+    folded = heading.casefold()
+    return next((section for word, section in _SECTION_OF_HEADING if word in folded), None)
+
+
+def _venue_and_year(venue_line: str) -> tuple[str, int | None]:
+    year = None
+    matches = list(_YEAR.finditer(venue_line))
+    if matches:
+        last = matches[-1]
+        year = int(last.group(0))
+        venue_line = (venue_line[:last.start()] + venue_line[last.end():]).strip()
+    return venue_line.strip(" ,;.-"), year
+
+
+def _paper(entry: ParsedEntry, where: str, result: InitResult) -> dict:
+    table, notes = entry_from_links(entry.links, where)
+    result.unmapped.extend(notes)
+    result.unmapped.extend(f"{where}: {note}" for note in entry.notes)
+    has_id = any(k in table for k in ("arxiv", "openreview", "doi"))
+    paper: dict = {}
+    if not has_id:
+        venue, year = _venue_and_year(entry.venue)
+        if not entry.title:
+            result.unmapped.append(f"{where}: no title and no ID; kept with a placeholder title, fix it by hand")
+        paper["title"] = entry.title or f"Untitled entry {entry.number} of {entry.section or 'the list'}"
+        if entry.authors:
+            paper["authors"] = entry.authors
+        if venue:
+            paper["venue"] = venue
+        if year:
+            paper["year"] = year
+        section = _section(entry.section)
+        if section:
+            paper["section"] = section
+        result.unmapped.append(f"{where}: no arXiv, OpenReview or DOI link; written as a manual entry "
+                               f"({paper['title'][:60]!r})")
+    paper.update(table)
+    if entry.award:
+        paper["award"] = entry.award
+    if isinstance(paper.get("doi"), str) and paper.get("link") == f"https://doi.org/{paper['doi']}":
+        del paper["link"]  # the link a DOI gives anyway
+    return paper
+
+
+def from_homepage(text: str, *, name: str = "page") -> InitResult:
+    """Config tables for every entry of the page's Publications lists, in page order."""
+    result = InitResult()
+    bold = collections.Counter()
+    for entry in parse_publications(text):
+        where = f"{name}:{entry.line}"
+        if _section(entry.section) is None:
+            result.unmapped.append(f"{where}: heading {entry.section!r} is not a conference, journal or preprint "
+                                   "section; the paper's venue will decide where it goes")
+        result.papers.append(_paper(entry, where, result))
+        bold.update(entry.bold)
+    result.owner = bold.most_common(1)[0][0] if bold else None
+    return result
+
+
+def _front_matter(text: str) -> dict[str, str]:
+    match = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, re.DOTALL)
+    values: dict[str, str] = {}
+    for line in (match.group(1).splitlines() if match else []):
+        key, sep, value = line.partition(":")
+        if not sep or line.startswith((" ", "\t", "-")):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1].replace("''", "'") if value[0] == "'" else value[1:-1].replace('\\"', '"')
+        values[key.strip()] = value
+    return values
+
+
+def from_collection(folder: Path, *, owner: str | None = None) -> InitResult:
+    """Config tables for academicpages ``_publications/*.md`` files, newest date first.
+
+    ``paperurl`` gives IDs and the link; ``citation`` gives the authors (the text before the
+    ``(year)``); ``venue`` and ``date`` the venue and year.
+    """
+    import html
+
+    result = InitResult()
+    files = sorted(folder.glob("*.md"))
+    items = []
+    for path in files:
+        meta = _front_matter(path.read_text(encoding="utf-8"))
+        if not meta.get("title"):
+            result.unmapped.append(f"{path}: no title in the front matter; kept with the file name as title")
+        citation = html.unescape(re.sub(r"<[^>]+>", "", meta.get("citation", "")))
+        authors_text = re.split(r"\(\s*(?:19|20)\d{2}\s*\)", citation)[0] if citation else ""
+        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", authors_text) if a.strip(" .")]
+        entry = ParsedEntry(section="", number=0, title=meta.get("title") or path.stem,
+                            links=[("link", meta["paperurl"])] if meta.get("paperurl") else [],
+                            authors=authors, venue=f"{meta.get('venue', '')}, {meta.get('date', '')[:4]}".strip(", "))
+        paper = _paper(entry, str(path), result)
+        items.append((meta.get("date", ""), paper))
+    items.sort(key=lambda item: item[0], reverse=True)
+    result.papers = [paper for _, paper in items]
+    result.owner = owner
+    return result
+
+
+def render_config(result: InitResult, *, owner: str, homepage: str | None) -> str:
+    """The text of config.toml for ``result`` (TOML, one ``[[paper]]`` per entry)."""
+    data: dict = {"owner": {"name": owner, "variants": []}, "output": {"dir": "output"}}
+    if homepage:
+        data["output"]["homepage"] = homepage
+    data["paper"] = result.papers
+    header = ("# Made by `python -m pipeline init`; every key is documented in README.md, 'Configuration'.\n"
+              "# Check the entries marked as manual (no ID was found in their links).\n\n")
+    return header + tomli_w.dumps(data)
+
+
+def insert_markers(text: str, start: str, end: str) -> str:
+    """``text`` with ``start`` before the first list heading of the Publications section and ``end``
+    after its last entry. Raises ValueError when no Publications section with entries is found."""
+    lines = text.split("\n")
+    heading = next((n for n, line in enumerate(lines)
+                    if re.fullmatch(r"\s*(#{1,3}\s*)?publications\s*", line, re.IGNORECASE)), None)
+    if heading is None:
+        raise ValueError("no 'Publications' heading found; add the markers by hand (see README)")
+    first = next((n for n in range(heading + 1, len(lines))
+                  if re.match(r"\s*(#{2,4}\s+\S|\d+\.\s)", lines[n])), None)
+    if first is None:
+        raise ValueError("no numbered list under the Publications heading; add the markers by hand")
+    last = first
+    for n in range(first, len(lines)):
+        line = lines[n]
+        if not line.strip():
+            continue
+        if re.match(r"\s*(#{3,4}\s+\S|\d+\.\s)", line) or (n > first and lines[n - 1].strip()
+                                                          and not re.match(r"\s*(-{3,}|={3,}|#{1,2}\s)", line)):
+            last = n
+            continue
+        break
+    return "\n".join(lines[:first] + [start] + lines[first:last + 1] + ["", end] + lines[last + 1:])

@@ -1,0 +1,155 @@
+"""`pipeline init`: a config from the page a researcher already has, and markers around its section."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.homepage import parse_publications
+from pipeline.init import entry_from_links, from_collection, from_homepage, insert_markers
+from tests.conftest import END, ROOT, SEED, START, write_config
+from tests.replay import ReplayServer
+
+PAGE = (SEED / "about.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_init():
+    return from_homepage(PAGE, name="about.md")
+
+
+def test_fourteen_entries_whose_ids_match_the_page_links(seed_init):
+    assert len(seed_init.papers) == 14 and seed_init.owner == "Mingqing Xiao"
+    for paper, entry in zip(seed_init.papers, parse_publications(PAGE)):
+        for label, url in entry.links:
+            if "arxiv.org" in url:
+                assert url.endswith(paper["arxiv"])
+            elif "openreview.net" in url:
+                assert url.endswith(paper["openreview"])
+            elif label.lower() == "code":
+                assert paper["code"] == url
+            else:
+                assert paper.get("link", f"https://doi.org/{paper.get('doi')}") == url
+
+
+@pytest.mark.parametrize("label, url, expected", [
+    ("arxiv", "https://arxiv.org/abs/2402.11984", {"arxiv": "2402.11984"}),
+    ("arXiv", "https://arxiv.org/pdf/2210.04195v2.pdf", {"arxiv": "2210.04195"}),
+    ("openreview", "https://openreview.net/forum?id=MeB86edZ1P", {"openreview": "MeB86edZ1P"}),
+    ("link", "https://openreview.net/forum?id=v_KSmk9B5kt", {"openreview": "v_KSmk9B5kt"}),
+    ("link", "https://doi.org/10.1016/j.neunet.2023.01.026", {"doi": "10.1016/j.neunet.2023.01.026"}),
+    ("link", "https://link.springer.com/chapter/10.1007/978-3-030-58452-8_8",
+     {"doi": "10.1007/978-3-030-58452-8_8", "link": "https://link.springer.com/chapter/10.1007/978-3-030-58452-8_8"}),
+    ("link", "https://link.springer.com/article/10.1007/s11263-022-01688-4",
+     {"doi": "10.1007/s11263-022-01688-4", "link": "https://link.springer.com/article/10.1007/s11263-022-01688-4"}),
+    ("link", "https://www.frontiersin.org/journals/neuroscience/articles/10.3389/fnins.2023.1303564/full",
+     {"doi": "10.3389/fnins.2023.1303564",
+      "link": "https://www.frontiersin.org/journals/neuroscience/articles/10.3389/fnins.2023.1303564/full"}),
+    ("link", "https://www.sciencedirect.com/science/article/pii/S0893608024000352",
+     {"link": "https://www.sciencedirect.com/science/article/pii/S0893608024000352"}),
+    ("link", "https://ieeexplore.ieee.org/document/9311864", {"link": "https://ieeexplore.ieee.org/document/9311864"}),
+    ("code", "https://github.com/pkuxmq/HLOP-SNN", {"code": "https://github.com/pkuxmq/HLOP-SNN"}),
+    ("slides", "https://example.org/talk.pdf", {"links": {"slides": "https://example.org/talk.pdf"}}),
+])
+def test_each_kind_of_link(label, url, expected):
+    table, _ = entry_from_links([(label, url)], "page:1")
+    assert table == expected
+
+
+def test_init_then_run_gives_the_main_job_section(tmp_path, capsys):
+    page = tmp_path / "about.md"
+    shutil.copy(SEED / "about.md", page)
+    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "14 papers (10 with IDs, 4 manual)" in out
+    with ReplayServer([SEED]) as server:
+        config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml")
+        assert main(["run", "--config", str(config)]) == 0
+        assert not server.unmatched
+    assert (tmp_path / "output" / "publications.md").read_bytes() == (ROOT / "output" / "publications.md").read_bytes()
+
+
+def test_round_trip_of_our_own_section_is_byte_for_byte(tmp_path, capsys):
+    section = (ROOT / "output" / "publications.md").read_text(encoding="utf-8")
+    page = tmp_path / "about.md"
+    page.write_text(f"Publications\n------\n{START}\n\n{section}\n{END}\n", encoding="utf-8")
+    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml")]) == 0
+    with ReplayServer([SEED]) as server:
+        config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml", homepage=page)
+        assert main(["run", "--config", str(config)]) == 0
+    assert (tmp_path / "output" / "publications.md").read_text(encoding="utf-8") == section
+    assert page.read_text(encoding="utf-8") == f"Publications\n------\n{START}\n\n{section}\n{END}\n"
+
+
+def test_write_markers_touches_nothing_else(tmp_path, capsys):
+    page = tmp_path / "about.md"
+    shutil.copy(SEED / "about.md", page)
+    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "c.toml"), "--write-markers"]) == 0
+    marked = page.read_text(encoding="utf-8")
+    assert marked.replace(START + "\n", "", 1).replace("\n\n" + END, "", 1) == PAGE
+    assert marked.index(START) < marked.index("### Conference Papers") < marked.index(END) < marked.index("&nbsp;", marked.index(END) - 10)
+    config = tomllib.loads((tmp_path / "c.toml").read_text(encoding="utf-8"))
+    assert config["output"]["homepage"] == "about.md"
+
+
+def test_entry_without_a_recognised_link_is_kept_as_a_manual_entry():
+    page = ("### Journal Papers\n\n"
+            "1. **A Study: of \"Quoted\" and *Emphasized* Things** [[slides]](https://example.org/s.pdf)  \n"
+            "Ada Lovelace, **Mingqing Xiao**    \n"
+            "*Journal of Things, 2021*\n")
+    result = from_homepage(page, name="p.md")
+    paper = result.papers[0]
+    assert paper["title"] == 'A Study: of "Quoted" and *Emphasized* Things'
+    assert paper["authors"] == ["Ada Lovelace", "Mingqing Xiao"] and result.owner == "Mingqing Xiao"
+    assert (paper["venue"], paper["year"], paper["section"]) == ("Journal of Things", 2021, "journal")
+    assert paper["links"] == {"slides": "https://example.org/s.pdf"}
+    assert any("p.md:3: no arXiv, OpenReview or DOI link; written as a manual entry" in n for n in result.unmapped)
+
+
+def test_unusual_spacing_and_label_case():
+    page = ("### Conference Papers\n\n"
+            "1. **Title One**  [[ArXiv]](https://arxiv.org/abs/2302.14311)    [[CODE]](https://github.com/a/b)    \n"
+            "A. Author,  **B. Owner**  \n"
+            "*ICCV, 2023*    <font color=red>(Oral)</font>    \n")
+    paper = from_homepage(page).papers[0]
+    assert paper == {"arxiv": "2302.14311", "code": "https://github.com/a/b", "award": "Oral"}
+
+
+def test_entry_without_bold_title_is_reported_not_dropped():
+    result = from_homepage("### Preprints\n\n1. A plain title [[arxiv]](https://arxiv.org/abs/2302.14311)\n")
+    assert result.papers == [{"arxiv": "2302.14311"}]
+    assert any("no bold title" in note for note in result.unmapped)
+
+
+def test_publications_collection(tmp_path):
+    folder = tmp_path / "_publications"
+    folder.mkdir()
+    (folder / "2009-10-01-paper-title-number-1.md").write_text(
+        "---\ntitle: \"Paper Title Number 1\"\ncollection: publications\npermalink: /publication/p1\n"
+        "date: 2009-10-01\nvenue: 'Journal 1'\npaperurl: 'http://academicpages.github.io/files/paper1.pdf'\n"
+        "citation: 'Your Name, You. (2009). &quot;Paper Title Number 1.&quot; <i>Journal 1</i>. 1(1).'\n---\nAbstract.\n",
+        encoding="utf-8")
+    (folder / "2020-05-13-irn.md").write_text(
+        "---\ntitle: \"Invertible Image Rescaling\"\ndate: 2020-05-13\nvenue: 'ECCV'\n"
+        "paperurl: 'https://arxiv.org/abs/2005.05650'\ncitation: 'Xiao, M. and Zheng, S. (2020).'\n---\n",
+        encoding="utf-8")
+    result = from_collection(folder, owner="Your Name")
+    assert result.papers[0] == {"arxiv": "2005.05650"}
+    manual = result.papers[1]
+    assert (manual["title"], manual["venue"], manual["year"]) == ("Paper Title Number 1", "Journal 1", 2009)
+    assert manual["authors"] == ["Your Name", "You"] and manual["link"].endswith("paper1.pdf")
+
+
+def test_insert_markers_needs_a_publications_heading():
+    with pytest.raises(ValueError, match="no 'Publications' heading"):
+        insert_markers("# About\n\n1. **x**\n", START, END)
+
+
+def test_existing_config_is_not_overwritten(tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("keep me\n", encoding="utf-8")
+    code = main(["init", "--from-homepage", str(SEED / "about.md"), "--config", str(tmp_path / "config.toml")])
+    assert code == 3 and (tmp_path / "config.toml").read_text(encoding="utf-8") == "keep me\n"
+    assert "exists; pass --force" in capsys.readouterr().err
