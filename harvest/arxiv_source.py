@@ -17,7 +17,7 @@ import requests
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, request_timeout, with_retries
+from .http import Transient, gate, parse_retry_after, request_timeout, requests_failure, with_retries
 from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
@@ -126,16 +126,10 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
         raise SourceError(SOURCE, "arXiv rejected the request", url=exc.url, status=exc.status) from exc
     except arxiv.UnexpectedEmptyPageError as exc:
         raise Transient("arXiv returned an empty page") from exc
-    except requests.Timeout as exc:
-        raise Transient(f"no answer within {timeout_s:g} s") from exc
     except MalformedFeed as exc:
         raise Transient(str(exc)) from exc
-    except requests.ConnectionError as exc:
-        if is_name_resolution_failure(exc):
-            raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
-        raise Transient(f"could not connect ({type(exc).__name__})") from exc
-    except requests.RequestException as exc:  # a body cut off mid-way, a bad encoding
-        raise Transient(f"the answer broke off ({type(exc).__name__})") from exc
+    except requests.RequestException as exc:
+        raise requests_failure(SOURCE, exc, timeout_s) from exc
 
 
 def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = None) -> FetchResult:

@@ -24,7 +24,7 @@ from .records import SourceError
 from .settings import _Common
 
 __all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure",
-           "request_timeout"]
+           "request_timeout", "requests_failure"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,6 +102,20 @@ def is_name_resolution_failure(exc: BaseException) -> bool:
             return True
         stack.extend([err.__cause__, err.__context__, getattr(err, "reason", None), *err.args])
     return False
+
+
+def requests_failure(source: str, exc: Exception, timeout_s: float) -> Exception:
+    """Our error for a ``requests`` exception: SourceError for a host name that does not resolve,
+    Transient (worth another try) for timeouts, refused or dropped connections and cut-off bodies."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return Transient(f"no answer within {timeout_s:g} s")
+    if isinstance(exc, requests.ConnectionError):
+        if is_name_resolution_failure(exc):
+            return SourceError(source, "cannot resolve the API's host name; is this machine offline?")
+        return Transient(f"could not connect ({type(exc).__name__})")
+    return Transient(f"the answer broke off ({type(exc).__name__})")
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from .http import Transient, gate, is_name_resolution_failure, parse_retry_after, request_timeout, with_retries
+from .http import Transient, gate, parse_retry_after, request_timeout, requests_failure, with_retries
 from .ids import IdError, normalize_openreview
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import OpenReviewSettings
@@ -110,14 +110,8 @@ def _get_notes(session: requests.Session, base_url: str, batch: list[str],
     try:
         response = session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
                                timeout=timeout_s)
-    except requests.Timeout as exc:
-        raise Transient(f"no answer within {timeout_s:g} s") from exc
-    except requests.ConnectionError as exc:
-        if is_name_resolution_failure(exc):
-            raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc
-        raise Transient(f"could not connect ({type(exc).__name__})") from exc
-    except requests.RequestException as exc:  # a body cut off mid-way, a bad encoding
-        raise Transient(f"the answer broke off ({type(exc).__name__})") from exc
+    except requests.RequestException as exc:
+        raise requests_failure(SOURCE, exc, timeout_s) from exc
     try:
         body = response.json()
     except (ValueError, requests.exceptions.ContentDecodingError):

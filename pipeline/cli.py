@@ -86,15 +86,24 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
 
 
+def _load_config(path: str):
+    """The checked config, or None after printing the config error."""
+    from . import config as config_module
+
+    try:
+        return config_module.load(path)
+    except config_module.ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return None
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import config as config_module
     from . import store, writer
     from .run import run
 
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return EXIT_CONFIG
     try:
         report = run(config, offline=args.offline, refresh=args.refresh, dry_run=args.dry_run)
@@ -179,12 +188,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _paths(args: argparse.Namespace) -> int:
-    from . import config as config_module
-
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return EXIT_CONFIG
     print(config.output.dir)
     if config.output.homepage:
