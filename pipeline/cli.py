@@ -46,10 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
                                           "homepage section between its markers.")
     _add_log_options(run, defaults=False)
     run.add_argument("--config", default="config.toml", metavar="PATH", help="config file (default: config.toml)")
-    run.add_argument("--offline", action="store_true",
+    fetch_mode = run.add_mutually_exclusive_group()
+    fetch_mode.add_argument("--offline", action="store_true",
                      help="send no request; build the section from the stored harvest (harvest.json in the "
                           "output folder)")
-    run.add_argument("--refresh", action="store_true",
+    fetch_mode.add_argument("--refresh", action="store_true",
                      help="ask every source for every paper, even those answered within [run] max_age_h")
     run.add_argument("--dry-run", action="store_true",
                      help="fetch and merge, print the change report and a diff of the section, write nothing")
@@ -105,6 +106,15 @@ def _run(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
     if config is None:
         return EXIT_CONFIG
+    protected = [Path(args.config), *([config.output.homepage] if config.output.homepage else [])]
+    for option, value in (("--summary-md", args.summary_md), ("--commit-message", args.commit_message)):
+        if not value:
+            continue
+        target = Path(value).resolve()
+        if any(target == p.resolve() for p in protected) or config.output.dir.resolve() in target.parents:
+            print(f"error: {option} {value} would overwrite the config, the homepage or an output file; "
+                  "give a scratch path", file=sys.stderr)
+            return 2
     try:
         report = run(config, offline=args.offline, refresh=args.refresh, dry_run=args.dry_run)
     except (writer.MarkerError, config_module.ConfigError) as exc:

@@ -367,6 +367,9 @@ def load(path: str | Path) -> Config:
     for key, marker in markers.items():
         if "\n" in marker or "\r" in marker:
             raise check.fail(f"output.{key}", "a marker is one line; remove the line break")
+        if not re.fullmatch(r"<!--.*-->", marker):
+            raise check.fail(f"output.{key}", f"{marker!r} is not an HTML comment such as \"<!-- pubharvest:start -->\"; "
+                                              "a marker must be invisible on the page and unlike any content")
     output = OutputConfig(dir=out_dir, homepage=homepage, csv_bom=csv_bom, **markers)
     if output.start_marker == output.end_marker:
         raise check.fail("output.end_marker", "must differ from start_marker")

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 __all__ = ["ParsedEntry", "parse_publications", "unescape_md"]
 
 _HEADING = re.compile(r"^#{2,4}\s+(.+?)\s*$")
-_ITEM = re.compile(r"^\s*(\d+)\.\s+\*\*(.+?)\*\*(.*)$")
-_PLAIN_ITEM = re.compile(r"^\s*(\d+)\.\s+(.*)$")
+_ITEM = re.compile(r"^\s*(\d+\.|[-*+])\s+\*\*(.+?)\*\*(.*)$")
+_PLAIN_ITEM = re.compile(r"^\s*(\d+\.|[-+])\s+(.*)$")
 _LINK = re.compile(r"\[\[([^\]]+)\]\]\(([^)\s]+)\)")
-_AWARD = re.compile(r"<font[^>]*>\s*\(?(.*?)\)?\s*</font>", re.IGNORECASE)
+_AWARD = re.compile(r"<(font|span)[^>]*>\s*\(?(.*?)\)?\s*</\1>", re.IGNORECASE)
 
 
 @dataclass
@@ -52,8 +52,9 @@ class ParsedEntry:
 
 
 def unescape_md(text: str) -> str:
-    """Undo :func:`pipeline.emit.md_escape`: backslash escapes and HTML entities."""
-    return html.unescape(re.sub(r"\\([\\`*_\[\]])", r"\1", text))
+    """Undo Markdown backslash escapes (of any ASCII punctuation, as Markdown allows) and HTML entities,
+    as :func:`pipeline.emit.md_escape` writes them."""
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
 
 
 def parse_publications(text: str) -> list[ParsedEntry]:
@@ -61,6 +62,7 @@ def parse_publications(text: str) -> list[ParsedEntry]:
     entries: list[ParsedEntry] = []
     section = ""
     current: ParsedEntry | None = None
+    counts: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         heading = _HEADING.match(stripped)
@@ -69,24 +71,32 @@ def parse_publications(text: str) -> list[ParsedEntry]:
             continue
         item = _ITEM.match(line)
         if item:
-            current = ParsedEntry(section=section, number=int(item.group(1)), title=unescape_md(item.group(2).strip()),
-                                  links=[(label, url) for label, url in _LINK.findall(item.group(3))], line=number)
+            title, rest = item.group(2).strip(), item.group(3)
+            if title.startswith("*") and rest.startswith("*"):  # ***bold italic***
+                title, rest = title[1:], rest[1:]
+            counts[section] = counts.get(section, 0) + 1
+            current = ParsedEntry(section=section, number=counts[section], title=unescape_md(title.strip()),
+                                  links=[(label, url) for label, url in _LINK.findall(rest)], line=number)
             entries.append(current)
             continue
         plain = _PLAIN_ITEM.match(line)
         if plain and section:
             rest = plain.group(2)
             title = rest.split("[[", 1)[0].strip()
-            current = ParsedEntry(section=section, number=int(plain.group(1)), title=unescape_md(title),
+            counts[section] = counts.get(section, 0) + 1
+            current = ParsedEntry(section=section, number=counts[section], title=unescape_md(title),
                                   links=[(label, url) for label, url in _LINK.findall(rest)], line=number,
                                   notes=["no bold title; took the text before the links" if title else "no title"])
             entries.append(current)
             continue
+        if current is not None and stripped and not line[:1].isspace() and not stripped.startswith("*") \
+                and current.authors and current.venue:
+            current = None  # a paragraph after a complete entry is not part of it
         if current is None or not stripped:
             continue
         if stripped.startswith("*") and not stripped.startswith("**"):
             award = _AWARD.search(stripped)
-            current.award = award.group(1).strip() if award else None
+            current.award = award.group(2).strip() if award else None
             venue = _AWARD.sub("", stripped).strip()
             current.venue = unescape_md(venue.strip("*").strip())
         elif not current.authors:

@@ -173,16 +173,35 @@ def _paper(entry: ParsedEntry, where: str, result: InitResult) -> dict:
     return paper
 
 
+def _ids_of(paper: dict) -> set[str]:
+    out = set()
+    for kind in ("arxiv", "openreview", "doi"):
+        value = paper.get(kind)
+        for item in ([value] if isinstance(value, str) else value or []):
+            out.add(f"{kind}:{item}")
+    return out
+
+
 def from_homepage(text: str, *, name: str = "page") -> InitResult:
-    """Config tables for every entry of the page's Publications lists, in page order."""
+    """Config tables for every entry of the page's Publications lists, in page order.
+
+    An entry whose IDs repeat an earlier entry's is listed once, and the repeat is reported."""
     result = InitResult()
     bold = collections.Counter()
+    seen: dict[str, str] = {}
     for entry in parse_publications(text):
         where = f"{name}:{entry.line}"
         if _section(entry.section) is None:
             result.unmapped.append(f"{where}: heading {entry.section!r} is not a conference, journal or preprint "
                                    "section; the paper's venue will decide where it goes")
-        result.papers.append(_paper(entry, where, result))
+        paper = _paper(entry, where, result)
+        repeated = sorted(i for i in _ids_of(paper) if i in seen)
+        if repeated:
+            result.unmapped.append(f"{where}: {repeated[0]} is also the ID of the entry at {seen[repeated[0]]}; "
+                                   "listed once")
+            continue
+        seen.update({i: where for i in _ids_of(paper)})
+        result.papers.append(paper)
         bold.update(entry.bold)
     result.owner = bold.most_common(1)[0][0] if bold else None
     return result
@@ -202,6 +221,22 @@ def _front_matter(text: str) -> dict[str, str]:
     return values
 
 
+def _citation_authors(text: str) -> list[str]:
+    """Author names from the part of a citation before its year: "Xiao, M. and Zheng, S." ->
+    ["M. Xiao", "S. Zheng"]; "Ada Lovelace, Alan Turing" -> both names."""
+    names = []
+    for chunk in re.split(r"\s*;\s*|\s+and\s+|\s*&\s*", text.strip().rstrip(".")):
+        parts = [p.strip(" .") for p in chunk.split(",") if p.strip(" .")]
+        while parts:
+            # "Last, F." (initials after a comma) is one name written surname first.
+            if len(parts) > 1 and re.fullmatch(r"(?:[A-Z][a-z]{0,3}\.?\s*-?){1,4}", parts[1] + "."):
+                names.append(f"{parts[1]}{'' if parts[1].endswith('.') else '.'} {parts[0]}")
+                parts = parts[2:]
+            else:
+                names.append(parts.pop(0))
+    return names
+
+
 def from_collection(folder: Path, *, owner: str | None = None) -> InitResult:
     """Config tables for academicpages ``_publications/*.md`` files, newest date first.
 
@@ -219,9 +254,10 @@ def from_collection(folder: Path, *, owner: str | None = None) -> InitResult:
             result.unmapped.append(f"{path}: no title in the front matter; kept with the file name as title")
         citation = html.unescape(re.sub(r"<[^>]+>", "", meta.get("citation", "")))
         authors_text = re.split(r"\(\s*(?:19|20)\d{2}\s*\)", citation)[0] if citation else ""
-        authors = [a.strip(" .") for a in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", authors_text) if a.strip(" .")]
-        entry = ParsedEntry(section="", number=0, title=meta.get("title") or path.stem,
-                            links=[("link", meta["paperurl"])] if meta.get("paperurl") else [],
+        authors = _citation_authors(authors_text)
+        links = [(label, meta[key]) for key, label in (("paperurl", "link"), ("slidesurl", "slides"))
+                 if meta.get(key)]
+        entry = ParsedEntry(section="", number=0, title=meta.get("title") or path.stem, links=links,
                             authors=authors, venue=f"{meta.get('venue', '')}, {meta.get('date', '')[:4]}".strip(", "))
         paper = _paper(entry, str(path), result)
         items.append((meta.get("date", ""), paper))
@@ -231,37 +267,64 @@ def from_collection(folder: Path, *, owner: str | None = None) -> InitResult:
     return result
 
 
+def _toml(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()  # the library's quoting of one value
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
 def render_config(result: InitResult, *, owner: str, homepage: str | None) -> str:
-    """The text of config.toml for ``result`` (TOML, one ``[[paper]]`` per entry)."""
-    data: dict = {"owner": {"name": owner, "variants": []}, "output": {"dir": "output"}}
+    """The text of config.toml for ``result``: ``[owner]``, ``[output]``, then one ``[[paper]]`` table per
+    entry (so that a paper added by hand later is one more ``[[paper]]``)."""
+    out = ["# Made by `python -m pipeline init`; every key is documented in README.md, 'Configuration'.",
+           "# Entries with a title are manual: no ID was found in their links. Add arxiv/doi/openreview when known.",
+           "", "[owner]", f"name = {_toml(owner)}", "variants = []", "", "[output]", 'dir = "output"']
     if homepage:
-        data["output"]["homepage"] = homepage
-    data["paper"] = result.papers
-    header = ("# Made by `python -m pipeline init`; every key is documented in README.md, 'Configuration'.\n"
-              "# Check the entries marked as manual (no ID was found in their links).\n\n")
-    return header + tomli_w.dumps(data)
+        out.append(f"homepage = {_toml(homepage)}")
+    for paper in result.papers:
+        out += ["", "[[paper]]"] + [f"{_key(k)} = {_toml(v)}" for k, v in paper.items()]
+    return "\n".join(out) + "\n"
 
 
 def insert_markers(text: str, start: str, end: str) -> str:
-    """``text`` with ``start`` before the first list heading of the Publications section and ``end``
-    after its last entry. Raises ValueError when no Publications section with entries is found."""
-    lines = text.split("\n")
+    """``text`` with ``start`` before the first list heading (or entry) of the Publications section and
+    ``end`` after its last entry, in the file's own line ending.
+
+    The markers must enclose only what a run writes (headings and numbered entries), so a paragraph,
+    a picture or any other line between the lists stops it. Raises ValueError naming the line when
+    there is no Publications heading, no entry under it, or other text between its entries.
+    """
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
     heading = next((n for n, line in enumerate(lines)
                     if re.fullmatch(r"\s*(#{1,3}\s*)?publications\s*", line, re.IGNORECASE)), None)
     if heading is None:
         raise ValueError("no 'Publications' heading found; add the markers by hand (see README)")
-    first = next((n for n in range(heading + 1, len(lines))
-                  if re.match(r"\s*(#{2,4}\s+\S|\d+\.\s)", lines[n])), None)
+    entry = re.compile(r"\s*(#{3,4}\s+\S|\d+\.\s|[-*+]\s+\*\*)")
+    top = re.compile(r"\s*(#{1,2}\s+\S|-{3,}\s*$|={3,}\s*$)")  # the next section of the page
+    first = next((n for n in range(heading + 1, len(lines)) if entry.match(lines[n])), None)
     if first is None:
-        raise ValueError("no numbered list under the Publications heading; add the markers by hand")
-    last = first
-    for n in range(first, len(lines)):
+        raise ValueError("no list of papers under the Publications heading; add the markers by hand")
+    last, outside = first, None
+    for n in range(first + 1, len(lines)):
         line = lines[n]
         if not line.strip():
             continue
-        if re.match(r"\s*(#{3,4}\s+\S|\d+\.\s)", line) or (n > first and lines[n - 1].strip()
-                                                          and not re.match(r"\s*(-{3,}|={3,}|#{1,2}\s)", line)):
+        if top.match(line) or (n + 1 < len(lines) and re.fullmatch(r"\s*(-{3,}|={3,})\s*", lines[n + 1])):
+            break
+        if entry.match(line):
+            if outside is not None:
+                raise ValueError(f"line {outside + 1}: {lines[outside].strip()[:60]!r} stands between the lists of "
+                                 "papers; move it out of the Publications lists, or add the markers by hand")
             last = n
-            continue
-        break
-    return "\n".join(lines[:first] + [start] + lines[first:last + 1] + ["", end] + lines[last + 1:])
+        elif last == n - 1:
+            last = n  # an entry's next line: authors, venue
+        elif outside is None:
+            outside = n
+    return newline.join(lines[:first] + [start] + lines[first:last + 1] + ["", end] + lines[last + 1:])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -107,7 +108,7 @@ class RunReport:
                 dates = f" (fetched {', '.join(sorted(r.stale_dates))})" if r.stale_dates else ""
                 lines.append(f"{name}: {r.skipped}; {len(r.stale)} stored records used{dates}.")
                 continue
-            fresh = f", {r.fresh} fresh (not asked)" if r.fresh else ""
+            fresh = f", {r.fresh} fresh (stored less than max_age_h ago, not asked)" if r.fresh else ""
             line = (f"{name}: {r.requested} requested, {r.found} found, {len(r.not_found)} not found, "
                     f"{len(r.failed)} failed, {len(r.stale)} stale{fresh}; "
                     f"{r.requests} HTTP request{'' if r.requests == 1 else 's'}.")
@@ -129,7 +130,8 @@ class RunReport:
 
     def render(self) -> str:
         """The run summary as plain text, one fact a line."""
-        lines = [f"{self.papers} papers." + (" Dry run: nothing was written." if self.dry_run else "")]
+        lines = [f"{self.papers} paper{'' if self.papers == 1 else 's'}."
+                 + (" Dry run: nothing was written." if self.dry_run else "")]
         lines.extend(self._source_lines())
         lines.extend(self._change_lines() or ["No change in the publication list."])
         if not self.dry_run:
@@ -166,7 +168,12 @@ class RunReport:
         line per added, removed or changed entry with what changed."""
         counts = [f"{n} {kind}" for kind in ("added", "removed", "changed")
                   if (n := sum(c.kind == kind for c in self.changes))]
-        subject = "Update publications: " + (", ".join(counts) if counts else "refresh stored records")
+        if counts:
+            subject = "Update publications: " + ", ".join(counts)
+        elif any(not p.endswith(("harvest.json",)) for p in self.written):
+            subject = "Update publications: section rewritten, no entry changed"
+        else:
+            subject = "Update publications: refresh stored records"
         body = self._change_lines()
         if self.stale:
             body.append("Some sources failed; their stored records were used.")
@@ -280,24 +287,83 @@ def _publication_from_json(data: dict, index: int) -> Publication:
     )
 
 
-def _keep_previous_entries(publications: list[Publication], previous_json: bytes | None, report: "RunReport",
-                           warnings: list[str]) -> list[Publication]:
-    """A paper that no source answered for and no record stands in for keeps its entry of the last run."""
+def _previous_papers(previous_json: bytes | None, warnings: list[str], path: Path) -> dict[str, dict]:
+    if previous_json is None:
+        return {}
     try:
-        previous = {p["key"]: p for p in json.loads(previous_json or b"{}").get("papers", [])}
-    except (ValueError, AttributeError, TypeError, KeyError):
-        previous = {}
+        papers = json.loads(previous_json)["papers"]
+        return {p["key"]: p for p in papers}
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        warnings.append(f"{path} is unreadable; the change report compares with nothing (it is rewritten now)")
+        return {}
+
+
+def _publication_from_page(entry, pub: Publication, table) -> Publication:
+    from .init import _section, _venue_and_year
+
+    venue_text, year = _venue_and_year(entry.venue)
+    named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", venue_text)
+    known = table.by_name(venue_text) or (named and (table.by_name(named.group(1)) or table.by_name(named.group(2))))
+    kind = known.kind if known else ("journal" if _section(entry.section) == "journal" else "conference")
+    venue = None  # the venue as the page writes it, not as the table would
+    if venue_text and venue_text.casefold() != "preprint":
+        venue = Venue(name=named.group(1), abbr=named.group(2), kind=kind) if named else Venue(name=venue_text, kind=kind)
+    section = _section(entry.section) or ("preprint" if venue is None else "conference")
+    return Publication(
+        key=pub.key, index=pub.index, title=entry.title, authors=tuple(entry.authors),
+        owner_positions=tuple(i for i, a in enumerate(entry.authors) if a in entry.bold),
+        venue=venue or None, year=year, award=entry.award, section=section, arxiv_id=pub.arxiv_id, doi=pub.doi,
+        openreview_forum=pub.openreview_forum, links=pub.links,
+        field_sources={k: "page" for k in ("title", "authors", "venue", "year", "award", "section")},
+    )
+
+
+def _page_entries(homepage_text: str | None, config: Config) -> dict[str, object]:
+    """The entries now between the homepage markers, by every ID their links give."""
+    if not homepage_text:
+        return {}
+    from .homepage import parse_publications
+    from .init import entry_from_links
+
+    start, end = writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
+                                     name=str(config.output.homepage))
+    found: dict[str, object] = {}
+    for entry in parse_publications(homepage_text[start:end]):
+        table, _ = entry_from_links(entry.links, "page")
+        for kind in ("arxiv", "openreview", "doi"):
+            values = table.get(kind)
+            for value in [values] if isinstance(values, str) else values or []:
+                found.setdefault(f"{kind}:{value}", entry)
+    return found
+
+
+def _keep_previous_entries(publications: list[Publication], previous: dict[str, dict], page: dict[str, object],
+                           config: Config, table, report: "RunReport", warnings: list[str]) -> list[Publication]:
+    """A paper that no source answered for and no record stands in for keeps its entry of the last
+    run (``publications.json``), or else the entry the homepage shows for it now."""
     kept = []
     for pub in publications:
+        if pub.field_sources.get("title") != "placeholder":
+            kept.append(pub)
+            continue
+        entry = config.papers[pub.index]
         old = previous.get(pub.key)
-        if pub.field_sources.get("title") == "placeholder" and old:
-            try:
+        on_page = next((page[i] for i in sorted(entry.identifiers()) if i in page), None)
+        try:
+            if old:
                 pub = _publication_from_json(old, pub.index)
-            except (KeyError, TypeError):
+                how = "kept its entry of the last run"
+            elif on_page:
+                pub = _publication_from_page(on_page, pub, table)
+                how = "kept the entry the homepage shows"
+            else:
                 kept.append(pub)
                 continue
-            report.kept_previous.append(pub.key)
-            warnings.append(f"{pub.key}: no data from any source or the stored harvest; kept its entry of the last run")
+        except (KeyError, TypeError):
+            kept.append(pub)
+            continue
+        report.kept_previous.append(pub.key)
+        warnings.append(f"{pub.key}: no data from any source or the stored harvest yet; {how}")
         kept.append(pub)
     return kept
 
@@ -387,18 +453,28 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
                     checked.setdefault(source, {})[ident] = now
         keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings, skip)
 
-    result = merge(config, harvest, default_table(config.venues))
+    table = default_table(config.venues)
+    result = merge(config, harvest, table)
     warnings.extend(result.warnings)
     report.papers = len(result.publications)
-    result.publications = _keep_previous_entries(result.publications, previous_json, report, warnings)
+    previous = _previous_papers(previous_json, warnings, json_path)
+    result.publications = _keep_previous_entries(result.publications, previous, _page_entries(homepage_text, config),
+                                                 config, table, report, warnings)
     report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
 
     section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
     publications_json = emit.render_json(result.publications)
-    report.changes = section_changes(previous_json, publications_json)
-    old_section = (out / "publications.md").read_text(encoding="utf-8") if (out / "publications.md").exists() else ""
-    report.diff = "".join(difflib.unified_diff(old_section.splitlines(keepends=True), section.splitlines(keepends=True),
-                                               fromfile="publications.md (last run)", tofile="publications.md (this run)"))
+    report.changes = section_changes(json.dumps({"papers": list(previous.values())}).encode(), publications_json)
+    if config.output.homepage and homepage_text is not None:
+        old_text, new_text = homepage_text, writer.splice(homepage_text, section, config.output.start_marker,
+                                                          config.output.end_marker, name=str(config.output.homepage))
+        names = (f"{config.output.homepage} (now)", f"{config.output.homepage} (after this run)")
+    else:
+        md = out / "publications.md"
+        old_text, new_text = (md.read_text(encoding="utf-8") if md.is_file() else ""), section
+        names = ("publications.md (last run)", "publications.md (this run)")
+    report.diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+                                               fromfile=names[0], tofile=names[1]))
 
     files: list[tuple[Path, bytes]] = []
     if config.output.homepage and homepage_text is not None:  # first: the file most likely to refuse

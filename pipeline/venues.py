@@ -82,7 +82,8 @@ class VenueTable:
             self.add(row)
 
     def add(self, row: dict) -> Venue:
-        """Add or replace (same abbr, or same name when there is no abbr) one venue from a table row.
+        """Add or replace (same abbr, or same name when there is no abbr) one venue from a table row;
+        a replaced venue is no longer found by any of its old names, venueids or DBLP keys.
 
         Raises ValueError when ``name`` is missing or ``kind`` is not conference, journal or workshop.
         """
@@ -92,6 +93,13 @@ class VenueTable:
         if kind not in VENUE_KINDS:
             raise ValueError(f"venue {row['name']!r}: kind {kind!r} is not one of {', '.join(VENUE_KINDS)}")
         venue = Venue(name=row["name"], abbr=row.get("abbr", ""), kind=kind)
+        old = self._by_abbr.get(venue.abbr.casefold()) if venue.abbr else self._by_name.get(normalize(venue.name))
+        if old is not None:  # a replacement: forget every way the old row was found
+            self.venues = [v for v in self.venues if v is not old]
+            self._by_name = {k: v for k, v in self._by_name.items() if v is not old}
+            self._by_abbr = {k: v for k, v in self._by_abbr.items() if v is not old}
+            self._by_openreview = {k: v for k, v in self._by_openreview.items() if v is not old}
+            self._by_dblp = [(p, v) for p, v in self._by_dblp if v is not old]
         self.venues.append(venue)
         names = [venue.name, *row.get("aliases", [])]
         if venue.abbr:
@@ -101,7 +109,6 @@ class VenueTable:
             self._by_name[normalize(name)] = venue
         for prefix in row.get("openreview", []):
             self._by_openreview[prefix.casefold()] = venue
-        self._by_dblp = [(p, v) for p, v in self._by_dblp if v.name != venue.name]
         self._by_dblp.extend((prefix.casefold().rstrip("/") + "/", venue) for prefix in row.get("dblp", []))
         self._by_dblp.sort(key=lambda pair: -len(pair[0]))
         return venue

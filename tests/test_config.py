@@ -56,6 +56,8 @@ BAD_CONFIGS = [
     (OWNER, ": paper: no [[paper]] listed"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[output]\nstart_marker = "<!-- x -->"\nend_marker = "<!-- x -->"\n',
      ": output.end_marker: must differ from start_marker"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[output]\nstart_marker = "### Conference Papers"\n',
+     ": output.start_marker: '### Conference Papers' is not an HTML comment"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[sources.openreview]\napi2_url = "ftp://x"\n',
      ":5: sources.openreview.api2_url: 'ftp://x' is not an http(s) URL such as 'https://api2.openreview.net'"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\nkey = "a key\\nwith a break"\n',

@@ -140,7 +140,7 @@ def test_publications_collection(tmp_path):
     assert result.papers[0] == {"arxiv": "2005.05650"}
     manual = result.papers[1]
     assert (manual["title"], manual["venue"], manual["year"]) == ("Paper Title Number 1", "Journal 1", 2009)
-    assert manual["authors"] == ["Your Name", "You"] and manual["link"].endswith("paper1.pdf")
+    assert manual["authors"] == ["You. Your Name"] and manual["link"].endswith("paper1.pdf")
 
 
 def test_insert_markers_needs_a_publications_heading():
@@ -153,3 +153,57 @@ def test_existing_config_is_not_overwritten(tmp_path, capsys):
     code = main(["init", "--from-homepage", str(SEED / "about.md"), "--config", str(tmp_path / "config.toml")])
     assert code == 3 and (tmp_path / "config.toml").read_text(encoding="utf-8") == "keep me\n"
     assert "exists; pass --force" in capsys.readouterr().err
+
+
+def test_text_between_lists_stops_the_markers():
+    page = ("Publications\n------\n### Conference Papers\n\n1. **A** [[arxiv]](https://arxiv.org/abs/2302.14311)\n"
+            "Ada\n*ICML, 2019*\n\nSee also my [Scholar](https://scholar.google.com) page.\n\n"
+            "### Journal Papers\n\n1. **B** [[link]](https://doi.org/10.1000/xyz)\nAda\n*JMLR, 2020*\n")
+    with pytest.raises(ValueError, match="line 9: 'See also my"):
+        insert_markers(page, START, END)
+
+
+def test_markers_stop_at_the_next_section_and_keep_crlf():
+    page = ("Publications\r\n------\r\n1. **A** [[arxiv]](https://arxiv.org/abs/2302.14311)\r\nAda\r\n*ICML, 2019*\r\n"
+            "\r\n&nbsp;\r\n\r\nTeaching\r\n------\r\n1. Course\r\n")
+    marked = insert_markers(page, START, END)
+    assert marked == page.replace("1. **A**", START + "\r\n1. **A**").replace("2019*\r\n", "2019*\r\n\r\n" + END + "\r\n", 1)
+
+
+def test_bulleted_entries_bold_italic_titles_and_span_awards():
+    page = ("### Conference Papers\n\n- ***A Bold Italic Title: 50\\% \\& Co.*** [[arxiv]](https://arxiv.org/abs/2302.14311)\n"
+            "**Ada Lovelace**\n*ICML 2019* <span style=\"color:red\">Best Paper</span>\n\n"
+            "- **Second** [[openreview]](https://openreview.net/forum?id=AbCdEfGhIj)\nAda Lovelace\n*ICLR, 2022*\n")
+    entries = parse_publications(page)
+    assert [e.title for e in entries] == ["A Bold Italic Title: 50% & Co.", "Second"]
+    assert entries[0].award == "Best Paper" and entries[0].venue == "ICML 2019"
+    result = from_homepage(page)
+    assert result.papers == [{"arxiv": "2302.14311", "award": "Best Paper"}, {"openreview": "AbCdEfGhIj"}]
+
+
+def test_init_config_uses_paper_tables_that_a_hand_added_paper_can_join(tmp_path, capsys):
+    page = tmp_path / "about.md"
+    page.write_text("### Journal Papers\n\n1. **A** [[arxiv]](https://arxiv.org/abs/2302.14311)\nAda\n*JMLR, 2020*\n",
+                    encoding="utf-8")
+    made = tmp_path / "config.toml"
+    assert main(["init", "--from-homepage", str(page), "--config", str(made), "--owner", "Ada"]) == 0
+    text = made.read_text(encoding="utf-8") + '\n[[paper]]\narxiv = "2109.14247"\n'
+    assert "[[paper]]\narxiv = \"2302.14311\"" in text
+    assert len(tomllib.loads(text)["paper"]) == 2
+
+
+def test_first_offline_run_after_init_keeps_the_page_entries(tmp_path, capsys):
+    site = tmp_path / "site"
+    (site / "_pages").mkdir(parents=True)
+    page = site / "_pages" / "about.md"
+    shutil.copy(SEED / "about.md", page)
+    assert main(["init", "--from-homepage", str(page), "--config", str(site / "config.toml"), "--write-markers"]) == 0
+    marked = page.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "--offline", "--config", str(site / "config.toml")]) == 4
+    out = capsys.readouterr().out
+    assert out.count("kept the entry the homepage shows") == 10
+    after = parse_publications(page.read_text(encoding="utf-8"))
+    before = parse_publications(marked)
+    assert [(e.section, e.title, e.authors, e.bold, e.venue, e.award) for e in after] == \
+           [(e.section, e.title, e.authors, e.bold, e.venue, e.award) for e in before]

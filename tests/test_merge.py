@@ -198,3 +198,10 @@ def test_config_venue_row_adds_to_the_table():
     pub = merge(config(Entry(key="t", index=0, openreview=("v_KSmk9B5kt",))), harvest, table).publications[0]
     assert pub.venue_line() == "ECCV Workshop on Visual Inductive Priors (VIPriors), 2020"
     assert pub.section == "conference"
+
+
+def test_config_venue_row_replaces_the_one_with_the_same_abbr():
+    table = default_table([{"abbr": "ICLR", "name": "Override ICLR", "kind": "journal"}])
+    assert table.by_name("ICLR").name == "Override ICLR"
+    assert table.by_openreview("ICLR.cc/2024/Conference") is None  # the old row's venueids are gone
+    assert table.by_name("International Conference on Learning Representations") is None

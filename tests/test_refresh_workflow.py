@@ -113,7 +113,7 @@ def test_second_run_within_max_age_sends_no_request(tmp_path, replay):
     assert sent == 4
     again = run_cli("run", "--config", str(config))
     assert again.returncode == 0 and len(replay.log) == sent
-    assert "8 fresh (not asked); 0 HTTP requests." in again.stdout
+    assert "8 fresh (stored less than max_age_h ago, not asked); 0 HTTP requests." in again.stdout
     forced = run_cli("run", "--refresh", "--config", str(config))
     assert forced.returncode == 0 and len(replay.log) == 2 * sent
 
@@ -133,3 +133,24 @@ def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
            "State (ide-neurips2021)\n  year: 2021 -> 2099" in done.stdout
     assert "+*Advances in Neural Information Processing Systems (NeurIPS), 2099*" in done.stdout
     assert "--- publications.md (last run)" in done.stdout
+
+
+def test_dry_run_diff_is_of_the_homepage_when_one_is_set(tmp_path, replay):
+    from tests.conftest import marked_homepage
+    page = marked_homepage(tmp_path / "about.md")
+    before = page.read_bytes()
+    config = write_config(tmp_path / "config.toml", replay, homepage=page)
+    done = run_cli("run", "--dry-run", "--config", str(config))
+    assert done.returncode == 0 and page.read_bytes() == before
+    assert f"--- {page} (now)" in done.stdout and f"+++ {page} (after this run)" in done.stdout
+    assert "-2. **Efficient and Generalizable Cross-patient" in done.stdout
+    assert not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize("option", ["--summary-md", "--commit-message"])
+def test_report_options_refuse_to_overwrite_inputs(tmp_path, replay, option):
+    config = write_config(tmp_path / "config.toml", replay)
+    before = config.read_bytes()
+    done = run_cli("run", option, str(config), "--config", str(config))
+    assert done.returncode == 2 and "would overwrite the config" in done.stderr
+    assert config.read_bytes() == before and replay.log == []

@@ -13,7 +13,12 @@
 set -uo pipefail
 
 config="${PUBHARVEST_CONFIG:-config.toml}"
-scratch="${RUNNER_TEMP:-$(mktemp -d)}"
+if [ -n "${RUNNER_TEMP:-}" ]; then
+  scratch="$RUNNER_TEMP"
+else
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+fi
 message="$scratch/pubharvest-commit-message.txt"
 summary="${GITHUB_STEP_SUMMARY:-$scratch/pubharvest-summary.md}"
 
