@@ -168,7 +168,7 @@ def render_json(publications: Iterable[Publication]) -> str:
                         "openreview": pub.openreview_forum, "s2_paper_id": pub.s2_paper_id,
                         "corpus_id": pub.corpus_id},
                 "links": [{"label": label, "url": url} for label, url in pub.links],
-                "field_sources": dict(sorted(pub.field_sources.items())),
+                "field_sources": pub.field_sources,
             })
     # One paper per line: diffs stay per paper, and the C encoder (used only without indent) stays fast.
     lines = ",\n".join(json.dumps(paper, ensure_ascii=False, sort_keys=True) for paper in papers)

@@ -78,6 +78,7 @@ class VenueTable:
         self._by_abbr: dict[str, Venue] = {}
         self._by_openreview: dict[str, Venue] = {}
         self._by_dblp: list[tuple[str, Venue]] = []
+        self._openreview_cache: dict[str, Venue | None] = {}
         for row in rows:
             self.add(row)
 
@@ -93,6 +94,7 @@ class VenueTable:
         if kind not in VENUE_KINDS:
             raise ValueError(f"venue {row['name']!r}: kind {kind!r} is not one of {', '.join(VENUE_KINDS)}")
         venue = Venue(name=row["name"], abbr=row.get("abbr", ""), kind=kind)
+        self._openreview_cache.clear()
         old = self._by_abbr.get(venue.abbr.casefold()) if venue.abbr else self._by_name.get(normalize(venue.name))
         if old is not None:  # a replacement: forget every way the old row was found
             self.venues = [v for v in self.venues if v is not old]
@@ -121,6 +123,11 @@ class VenueTable:
 
     def by_openreview(self, venueid: str) -> Venue | None:
         """The venue of an OpenReview venueid such as ``ICLR.cc/2024/Conference`` (year left out), else None."""
+        if venueid not in self._openreview_cache:
+            self._openreview_cache[venueid] = self._by_openreview_uncached(venueid)
+        return self._openreview_cache[venueid]
+
+    def _by_openreview_uncached(self, venueid: str) -> Venue | None:
         parts = [p for p in venueid.split("/") if p]
         status_free = [p for p in parts if not re.fullmatch(r"(?i)(\d{4}|submission|rejected_submission|"
                                                               r"withdrawn_submission|desk_rejected_submission)", p)]

@@ -205,3 +205,53 @@ def test_config_venue_row_replaces_the_one_with_the_same_abbr():
     assert table.by_name("ICLR").name == "Override ICLR"
     assert table.by_openreview("ICLR.cc/2024/Conference") is None  # the old row's venueids are gone
     assert table.by_name("International Conference on Learning Representations") is None
+
+
+ATOM = """<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/api/x</id>
+  <title>arXiv Query: search_query=&amp;id_list=2303.00001&amp;start=0&amp;max_results=1</title>
+  <updated>2026-11-30T00:00:00Z</updated>
+  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
+  <opensearch:totalResults>1</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>
+  <entry>
+    <id>http://arxiv.org/abs/2303.00001v2</id>
+    <title>Sparse $\\ell_1$ Recovery with
+  Sch\\"{o}lkopf's Kernels &amp;amp; Friends</title>
+    <updated>2023-04-01T00:00:00Z</updated>
+    <published>2023-03-01T00:00:00Z</published>
+    <arxiv:comment>Accepted at ICCV 2023; best paper honorable mention</arxiv:comment>
+    <author><name>Mingqing Xiao</name></author>
+    <author><name>Zhi-Quan Luo</name></author>
+  </entry>
+</feed>
+"""
+
+
+def test_rules_from_an_atom_entry_through_the_real_client(caplog):
+    """One arXiv Atom entry, fetched by the real client from the replay server, merged with an S2 record."""
+    import logging
+
+    from harvest.settings import ArxivSettings
+    from tests.replay import ReplayServer
+
+    with ReplayServer([]) as server:
+        server.add_answer("GET", "/arxiv/api/query", "search_query=&id_list=2303.00001&sortBy=relevance&"
+                          "sortOrder=descending&start=0&max_results=1", body=ATOM.encode(),
+                          headers={"Content-Type": "application/atom+xml"})
+        fetched = arxiv_source.fetch(["2303.00001"], ArxivSettings(**server.sources_config()["arxiv"]))
+    record = fetched.records["2303.00001"]
+    s2 = s2_record("DOI:10.1109/iccv.2023.1", "IEEE International Conference on Computer Vision",
+                   ["Mingqing Xiao", "Zhimin Luo"], 2023, title="Sparse l1 recovery with Scholkopf's kernels",
+                   externalIds={"ArXiv": "2303.00001", "DOI": "10.1109/ICCV.2023.1"})
+    caplog.set_level(logging.INFO, logger="pipeline.merge")
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",), doi=("10.1109/iccv.2023.1",)), arxiv=record, s2=s2)
+    # preprint and published version: one entry, the published venue, the arXiv text
+    assert (pub.venue.abbr, pub.year, pub.section, pub.arxiv_version) == ("ICCV", 2023, "conference", 2)
+    assert pub.title == "Sparse l1 recovery with Scholkopf's kernels"  # S2 names the venue: its title wins
+    assert pub.authors == ("Mingqing Xiao", "Zhi-Quan Luo")
+    assert "s2 spells the authors differently (Mingqing Xiao, Zhimin Luo); using arxiv" in caplog.text
+    assert pub.award == "Best Paper Honorable Mention" and pub.field_sources["award"] == "arxiv"
+    alone, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)), arxiv=record)
+    assert alone.title == "Sparse $\\ell_1$ Recovery with Schölkopf's Kernels & Friends"  # &amp; decoded once
