@@ -12,11 +12,12 @@ batched requests pubharvest sends and the one-ID-at-a-time requests of the naive
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.replay import LoopbackServer
 
 VENUES = [("ICLR.cc/{y}/Conference", "ICLR {y} poster"), ("NeurIPS.cc/{y}/Conference", "NeurIPS {y} spotlight"),
           ("ICML.cc/{y}/Conference", "ICML {y} oral")]
@@ -117,7 +118,7 @@ def or_note(i: int, api: int) -> dict:
     return note
 
 
-class SyntheticServer:
+class SyntheticServer(LoopbackServer):
     """Threaded loopback server answering arXiv, S2 and OpenReview requests for synthetic papers.
 
     Args:
@@ -127,22 +128,7 @@ class SyntheticServer:
     def __init__(self, latency_s: float = 0.2):
         self.latency_s = latency_s
         self.counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> "SyntheticServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._start_server()
 
     def _handler(self):
         server = self

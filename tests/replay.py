@@ -79,7 +79,36 @@ def _query(raw: str) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(parse_qs(raw, keep_blank_values=True).items())}
 
 
-class ReplayServer:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) run in a thread; use as a context manager.
+
+    Subclasses give ``_handler()``, which returns the request handler class.
+    """
+
+    def _start_server(self) -> None:
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class ReplayServer(LoopbackServer):
     """A threaded loopback server; use as a context manager.
 
     Args:
@@ -102,15 +131,7 @@ class ReplayServer:
         self.unmatched: list[str] = []
         self.used: set[int] = set()
         self.faults: dict[str, Fault] = {}
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._start_server()
 
     def sources_config(self, **overrides: dict) -> dict[str, dict]:
         """``[sources.*]`` tables pointing every client here, with no politeness delays and short backoff."""
@@ -141,14 +162,6 @@ class ReplayServer:
     def unused(self) -> list[str]:
         """Files of interactions no request has used."""
         return [i["file"] for n, i in enumerate(self.interactions) if n not in self.used]
-
-    def __enter__(self) -> "ReplayServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # -- matching -----------------------------------------------------------------------------
     def _match(self, method: str, path: str, query: dict, body: object) -> int | None:
