@@ -101,7 +101,15 @@ class SourceRecord:
         for key, value in data.items():
             if key not in names:
                 continue
-            values[key] = tuple(value) if isinstance(value, list) else value
+            if names[key].type.startswith("tuple"):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TypeError(f"{key} is not a list of strings")
+                value = tuple(value)
+            elif value is not None and names[key].type.startswith(("str", "int")):
+                wanted = str if names[key].type.startswith("str") else int
+                if not isinstance(value, wanted) or isinstance(value, bool):
+                    raise TypeError(f"{key} is a {type(value).__name__}, not a {wanted.__name__}")
+            values[key] = value
         return cls(**values)
 
 

@@ -168,6 +168,9 @@ def _init(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     owner = args.owner or result.owner
+    if args.owner and result.owner and args.owner != result.owner:
+        result.unmapped.append(f"--owner {args.owner!r} differs from the bold author on the page ({result.owner!r}); "
+                               "add the page's spelling to owner.variants if both are you")
     if not owner:
         print("error: no bold author found to take as the owner; pass --owner \"Your Name\"", file=sys.stderr)
         return EXIT_CONFIG

@@ -147,3 +147,15 @@ def test_owner_override_text_is_shown_as_written(tmp_path, capsys):
     entry = parse_publications((tmp_path / "output" / "publications.md").read_text(encoding="utf-8"))[0]
     assert entry.title == "Learning {f}(x) on Sets {A, B} with \\LaTeX{} -- a &amp; study"
     assert entry.venue == "Transactions on Machine Learning Research (TMLR), 2024"
+
+
+def test_stored_record_with_wrong_field_types_is_skipped(tmp_path, capsys, caplog):
+    from pipeline import store
+    path = tmp_path / "harvest.json"
+    data = json.loads((ROOT / "output" / "harvest.json").read_text(encoding="utf-8"))
+    data["sources"]["arxiv"]["2005.05650"]["authors"] = "Mingqing Xiao"
+    data["sources"]["s2"]["ARXIV:2402.11984"]["year"] = "2024"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    records = store.load(path)
+    assert "2005.05650" not in records["arxiv"] and "ARXIV:2402.11984" not in records["s2"]
+    assert len(records["arxiv"]) == 7 and "authors is not a list of strings" in caplog.text
