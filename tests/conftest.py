@@ -37,6 +37,22 @@ def replay():
     assert not server.unmatched, "\n".join(server.unmatched)
 
 
+@pytest.fixture
+def server():
+    """A replay server with the recorded and the seed fixtures; fails the test on an unanswered request."""
+    with ReplayServer([RECORDED, SEED]) as s:
+        yield s
+    assert not s.unmatched, s.unmatched
+
+
+def source_settings(server: ReplayServer, source: str, **extra):
+    """The settings dataclass of ``source`` ("arxiv", "s2", "openreview") pointed at ``server``."""
+    from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings
+
+    cls = {"arxiv": ArxivSettings, "s2": S2Settings, "openreview": OpenReviewSettings}[source]
+    return cls(**{**server.sources_config()[source], **extra})
+
+
 def write_config(path: Path, server: ReplayServer, *, homepage: Path | None = None, output: Path | None = None,
                  base: Path = ROOT / "config.toml", sources: dict | None = None) -> Path:
     """Write a copy of ``base`` (the repo's config by default) whose sources point at ``server``."""

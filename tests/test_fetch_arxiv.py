@@ -7,19 +7,12 @@ import pytest
 from harvest import arxiv_source
 from harvest.records import SourceError
 from harvest.settings import ArxivSettings
-from tests.conftest import RECORDED, SEED
+from tests.conftest import source_settings
 from tests.replay import Fault, ReplayServer
 
 
-@pytest.fixture
-def server():
-    with ReplayServer([RECORDED, SEED]) as s:
-        yield s
-    assert not s.unmatched, s.unmatched
-
-
 def settings(server: ReplayServer, **extra) -> ArxivSettings:
-    return ArxivSettings(**{**server.sources_config()["arxiv"], **extra})
+    return source_settings(server, "arxiv", **extra)
 
 
 def test_single_new_style_id(server):

@@ -9,21 +9,14 @@ import pytest
 
 from harvest import openreview_source
 from harvest.settings import OpenReviewSettings
-from tests.conftest import RECORDED, SEED
+from tests.conftest import RECORDED, SEED, source_settings
 from tests.replay import Fault, ReplayServer
 
 SEED_FORUMS = ["MeB86edZ1P", "Siv3nHYHheI", "f2Llmm_z5Sm", "v_KSmk9B5kt"]
 
 
-@pytest.fixture
-def server():
-    with ReplayServer([RECORDED, SEED]) as s:
-        yield s
-    assert not s.unmatched, s.unmatched
-
-
 def settings(server: ReplayServer, **extra) -> OpenReviewSettings:
-    return OpenReviewSettings(**{**server.sources_config()["openreview"], **extra})
+    return source_settings(server, "openreview", **extra)
 
 
 def test_api2_then_api1_in_two_requests(server):

@@ -9,22 +9,15 @@ import pytest
 
 from harvest import s2_source
 from harvest.settings import S2Settings
-from tests.conftest import RECORDED, SEED
+from tests.conftest import RECORDED, source_settings
 from tests.replay import Fault, ReplayServer
 
 NULL_BATCH = ["CorpusId:211530585", "CorpusId:470667", "10.2139/ssrn.2250500",
               "0f40b1f08821e22e859c6050916cec3667778613"]
 
 
-@pytest.fixture
-def server():
-    with ReplayServer([RECORDED, SEED]) as s:
-        yield s
-    assert not s.unmatched, s.unmatched
-
-
 def settings(server: ReplayServer, **extra) -> S2Settings:
-    return S2Settings(**{**server.sources_config()["s2"], **extra})
+    return source_settings(server, "s2", **extra)
 
 
 def body(name: str):
