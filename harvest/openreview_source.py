@@ -10,7 +10,6 @@ the same way: two requests for a typical homepage. Guests can read public notes;
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime, timezone

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from harvest import arxiv_source
 from harvest.records import SourceError

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from harvest import openreview_source
 from harvest.settings import OpenReviewSettings

@@ -73,7 +73,7 @@ def test_workflow_step_commits_only_real_changes(homepage_repo, tmp_path):
     summary = tmp_path / "summary.md"
     env = {"GITHUB_STEP_SUMMARY": str(summary), "RUNNER_TEMP": str(tmp_path), "PUBHARVEST_ARGS": ""}
     with ReplayServer([SEED]) as server:
-        config = write_config(homepage_repo / "config.toml", server, output=homepage_repo / "output")
+        write_config(homepage_repo / "config.toml", server, output=homepage_repo / "output")
         git(homepage_repo, "add", "config.toml")
         git(homepage_repo, "commit", "-q", "-m", "config")
 

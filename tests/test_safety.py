@@ -8,7 +8,6 @@ import sys
 import time
 
 from tests.conftest import ROOT, marked_homepage, run_cli, write_config
-from tests.replay import ReplayServer
 
 WRITER = """
 import sys
