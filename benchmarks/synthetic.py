@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from tests.replay import LoopbackServer
+from tests.replay import LoopbackServer, OneWriteHandler
 
 VENUES = [("ICLR.cc/{y}/Conference", "ICLR {y} poster"), ("NeurIPS.cc/{y}/Conference", "NeurIPS {y} spotlight"),
           ("ICML.cc/{y}/Conference", "ICML {y} oral")]
@@ -133,11 +132,7 @@ class SyntheticServer(LoopbackServer):
     def _handler(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
+        class Handler(OneWriteHandler):
 
             def _send(self, status: int, body: bytes, kind: str) -> None:
                 self.send_response(status)
