@@ -5,7 +5,12 @@ Venues since 2023-24 (ICLR 2024+, NeurIPS 2023+, ICML 2023+) live on API 2
 (NeurIPS up to 2022, ICLR up to 2023, most workshops) live on API 1 (``api.openreview.net``) with
 bare values. A forum ID does not say which, so all IDs are asked of API 2 in one
 ``GET /notes?ids=`` request per ``batch_size``, and the ones it does not return are asked of API 1
-the same way: two requests for a typical homepage. Guests can read public notes; no login is used.
+the same way: two requests for a typical homepage.
+
+Since mid-2026 both hosts answer anonymous requests with a 403 ``ChallengeRequiredError``; with
+``OPENREVIEW_USERNAME``/``OPENREVIEW_PASSWORD`` (or ``OPENREVIEW_TOKEN``) in the environment, each
+host is logged in to once per run and its requests carry the bearer token (see
+:mod:`harvest.openreview_auth`). Without them the challenge is reported as a login to give.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from typing import Any
 
 import requests
 
-from .http import Transient, gate, parse_retry_after, request_timeout, requests_failure, with_retries
+from .http import Transient, gate, request_timeout, requests_failure, with_retries
 from .ids import IdError, normalize_openreview
+from .openreview_auth import CHALLENGE, LOGIN_HINT, TOKEN_ENV, Credentials, Login, is_challenge, retry_after
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import OpenReviewSettings
 
@@ -87,38 +93,57 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _retry_after(response: requests.Response, body: Any) -> float | None:
-    seconds = parse_retry_after(response.headers.get("Retry-After"))
-    if seconds is None and isinstance(body, dict):
-        # OpenReview's RateLimitError body: {"details": {"resetTime": "2026-08-31T08:59:25.212Z"}}
-        reset = (body.get("details") or {}).get("resetTime")
-        if isinstance(reset, str):
+class _Client:
+    """One fetch's session, login and request count (every HTTP request sent, logins included)."""
+
+    def __init__(self, session: requests.Session, settings: OpenReviewSettings, deadline: float | None, login: Login):
+        self.session = session
+        self.settings = settings
+        self.deadline = deadline
+        self.login = login
+        self.sent = 0
+
+    def get_notes(self, base_url: str, batch: list[str]) -> list[dict[str, Any]] | None:
+        """One ``GET /notes?ids=`` (and one more after a fresh login when our token is refused);
+        returns the notes, or None when the API answers NotFoundError."""
+        for renewed in (False, True):
+            headers = self.login.headers(base_url, self.session)
+            gate(SOURCE).wait(self.settings.delay_s)
+            timeout_s = request_timeout(SOURCE, self.settings.timeout_s, self.deadline)
+            self.sent += 1
             try:
-                when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-                seconds = max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-            except ValueError:
-                seconds = None
-    return seconds
+                response = self.session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
+                                            headers=headers, timeout=timeout_s)
+            except requests.RequestException as exc:
+                raise requests_failure(SOURCE, exc, timeout_s) from None
+            try:
+                body = response.json()
+            except (ValueError, requests.exceptions.ContentDecodingError):
+                body = None
+            status = response.status_code
+            if headers and (status == 401 or is_challenge(status, body)):
+                if not renewed and self.login.refused(base_url, self.session):
+                    continue
+                raise SourceError(SOURCE, "OpenReview refused our login token"
+                                  + (f" (from {TOKEN_ENV}; make a new one)" if self.login.credentials.token
+                                     else " after a fresh login" if self.login.renewed(base_url) else "")
+                                  + f" ({_error_name(body)})", url=response.url, status=status)
+            return _notes_answer(response, body)
+        raise AssertionError("unreachable")
 
 
-def _get_notes(session: requests.Session, base_url: str, batch: list[str],
-               settings: OpenReviewSettings, deadline: float | None) -> list[dict[str, Any]] | None:
-    """One ``GET /notes?ids=``; returns the notes, or None when the API answers NotFoundError."""
-    gate(SOURCE).wait(settings.delay_s)
-    timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
-    try:
-        response = session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
-                               timeout=timeout_s)
-    except requests.RequestException as exc:
-        raise requests_failure(SOURCE, exc, timeout_s) from exc
-    try:
-        body = response.json()
-    except (ValueError, requests.exceptions.ContentDecodingError):
-        body = None
+def _error_name(body: Any) -> str:
+    return str(body.get("name") or "error") if isinstance(body, dict) else "error"
+
+
+def _notes_answer(response: requests.Response, body: Any) -> list[dict[str, Any]] | None:
     status = response.status_code
     if status == 429 or status >= 500:
         raise Transient("OpenReview is rate-limiting" if status == 429 else "OpenReview server error", status=status,
-                        retry_after_s=_retry_after(response, body) if status == 429 else None)
+                        retry_after_s=retry_after(response, body) if status == 429 else None)
+    if is_challenge(status, body):
+        raise SourceError(SOURCE, f"OpenReview asks for a login: it answers anonymous requests with its browser "
+                                  f"challenge ({CHALLENGE}); {LOGIN_HINT}", url=response.url, status=status)
     name = body.get("name") if isinstance(body, dict) else None
     if status == 404 or name == "NotFoundError":
         return None
@@ -131,15 +156,16 @@ def _get_notes(session: requests.Session, base_url: str, batch: list[str],
     return body["notes"]
 
 
-def _fetch_api(session: requests.Session, api: int, base_url: str, ids: list[str], settings: OpenReviewSettings,
-               result: FetchResult, answered: set[str], deadline: float | None) -> None:
+def _fetch_api(client: _Client, api: int, base_url: str, ids: list[str], result: FetchResult,
+               answered: set[str]) -> None:
     """Ask one API for ``ids`` in batches; add found notes to ``result`` and asked IDs to ``answered``."""
+    settings = client.settings
+    client.login.headers(base_url, client.session)  # log in (once per host) before the first batch
     for start in range(0, len(ids), settings.batch_size):
         batch = ids[start:start + settings.batch_size]
         url = f"{base_url.rstrip('/')}/notes?ids={','.join(batch)}"
-        notes, tries = with_retries(SOURCE, settings, lambda: _get_notes(session, base_url, batch, settings, deadline),
-                                    url=url, deadline=deadline)
-        result.requests += tries
+        notes, _ = with_retries(SOURCE, settings, lambda: client.get_notes(base_url, batch), url=url,
+                                deadline=client.deadline)
         answered.update(batch)
         fetched_at = _now()
         for note in notes or []:
@@ -157,30 +183,41 @@ def _fetch_api(session: requests.Session, api: int, base_url: str, ids: list[str
                 log.warning("OpenReview: answer holds note %s, which was not requested", note.get("id"))
 
 
-def fetch(ids: list[str], settings: OpenReviewSettings, *, deadline: float | None = None) -> FetchResult:
+def fetch(ids: list[str], settings: OpenReviewSettings, *, deadline: float | None = None,
+          login: Login | None = None) -> FetchResult:
     """Fetch the submission notes of ``ids`` (forum IDs) from API 2, then the rest from API 1.
 
-    Returns a FetchResult keyed by forum ID. When an API fails, ``error`` is set, the other API
-    is still asked, and IDs neither API answered for are left out of ``not_found``. ``deadline``
-    (a ``time.monotonic()`` value) bounds waiting and timeouts.
+    Args:
+        ids: forum IDs.
+        settings: where the APIs are, timeouts, politeness, retry bounds, batch size.
+        deadline: ``time.monotonic()`` value bounding waiting and timeouts, or None.
+        login: the run's :class:`~harvest.openreview_auth.Login` (tokens reused across calls);
+            by default one made from the environment's credentials.
+
+    Returns a FetchResult keyed by forum ID, ``requests`` counting every HTTP request sent
+    (logins and tries included). When an API fails, ``error`` is set, the other API is still
+    asked, and IDs neither API answered for are left out of ``not_found``.
     """
     wanted = sorted(set(ids))
     result = FetchResult(source=SOURCE)
     if not wanted:
         return result
+    login = login or Login(Credentials.from_env(), settings, deadline=deadline)
     answered: dict[int, set[str]] = {2: set(), 1: set()}
     with requests.Session() as session:
         session.headers["User-Agent"] = USER_AGENT
+        client = _Client(session, settings, deadline, login)
+        before = login.requests
         for api, base_url in ((2, settings.api2_url), (1, settings.api1_url)):
             todo = [i for i in wanted if i not in result.records]
             if not todo:
                 break
             try:
-                _fetch_api(session, api, base_url, todo, settings, result, answered[api], deadline)
+                _fetch_api(client, api, base_url, todo, result, answered[api])
             except SourceError as exc:
-                result.requests += exc.tries
                 log.info("%s", exc)
                 result.error = result.error or exc
+        result.requests = client.sent + login.requests - before
     # Not found means: both APIs answered and neither holds the note.
     result.not_found = [i for i in wanted if i not in result.records and i in answered[2] and i in answered[1]]
     log.info("OpenReview: %d of %d forums found in %d requests", len(result.records), len(wanted), result.requests)

@@ -43,7 +43,8 @@ class SourceReport:
         stale: IDs served from the stored harvest instead; stale_dates: the days those were fetched.
         fresh: IDs not asked because the source answered for them within ``max_age_h``.
         requests: HTTP requests sent.
-        error: the failure, one line, or None. skipped: why nothing was sent (offline, disabled).
+        error: the failure, one line, or None; error_status: its HTTP status (None: no answer).
+        skipped: why nothing was sent (offline, disabled).
     """
 
     requested: int = 0
@@ -55,6 +56,7 @@ class SourceReport:
     fresh: int = 0
     requests: int = 0
     error: str | None = None
+    error_status: int | None = None
     skipped: str | None = None
 
 
@@ -86,6 +88,7 @@ class RunReport:
     dry_run: bool = False
     kept_previous: list[str] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
+    without_openreview: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -113,12 +116,14 @@ class RunReport:
                     f"{len(r.failed)} failed, {len(r.stale)} stale{fresh}; "
                     f"{r.requests} HTTP request{'' if r.requests == 1 else 's'}.")
             if r.error:
-                line += f" Could not reach it: {r.error}."
+                line += f" {'Could not reach it' if r.error_status is None else 'It refused'}: {r.error}."
             lines.append(line)
             if r.stale:
                 lines.append(f"  stored records used for {len(r.stale)} IDs (fetched {', '.join(sorted(r.stale_dates))})")
             if r.not_found:
                 lines.append(f"  not found on {name}: {', '.join(r.not_found)}")
+            if source == "openreview":
+                lines.extend(f"  {line}" for line in self.without_openreview)
         return lines
 
     def _change_lines(self) -> list[str]:
@@ -154,6 +159,8 @@ class RunReport:
             error = (r.skipped or r.error or "").replace("|", "\\|")
             out.append(f"| {SOURCE_NAMES[source]} | {r.requested} | {r.found} | {len(r.not_found)} | {len(r.failed)} "
                        f"| {len(r.stale)} | {r.fresh} | {r.requests} | {error} |")
+        if self.without_openreview:
+            out += ["", "### Without OpenReview", ""] + [f"- {line}" for line in self.without_openreview]
         if self.changes:
             out += ["", "### Changes", ""]
             for change in self.changes:
@@ -198,9 +205,31 @@ def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> Fetc
         return arxiv_source.fetch(ids, config.sources.arxiv, deadline=deadline)
     if source == "openreview":
         from harvest import openreview_source
-        return openreview_source.fetch(ids, config.sources.openreview, deadline=deadline)
+        from harvest.openreview_auth import Credentials, Login
+
+        login = Login(Credentials.from_env(), config.sources.openreview, deadline=deadline)  # one per run
+        return openreview_source.fetch(ids, config.sources.openreview, deadline=deadline, login=login)
     from harvest import s2_source
     return s2_source.fetch(ids, config.sources.s2, deadline=deadline)
+
+
+def _without_openreview(config: Config, harvest: Harvest, publications: list[Publication]) -> list[str]:
+    """For each paper listed with an OpenReview forum that has no OpenReview record this run (the
+    source failed and nothing was stored), what the other sources could not say."""
+    lines = []
+    for pub in publications:
+        entry = config.papers[pub.index]
+        if not entry.openreview or any(i in harvest.records["openreview"] for i in entry.openreview):
+            continue
+        missing = ["acceptance status"] + ([] if pub.field_sources.get("award") == "config" else ["award"])
+        if pub.venue is not None:
+            shown = f"shown with its venue from {SOURCE_NAMES.get(pub.field_sources.get('venue', ''), 'your config')}"
+        elif pub.field_sources.get("title") == "placeholder":
+            shown = "no other source knows it"
+        else:
+            shown = "shown as a preprint"
+        lines.append(f"{pub.key}: {shown}; {' and '.join(missing)} unknown until OpenReview answers")
+    return lines
 
 
 def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: dict[str, SourceRecord],
@@ -447,6 +476,7 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
             source_report.requests = fetched.requests
             if fetched.error:
                 source_report.error = str(fetched.error)
+                source_report.error_status = fetched.error.status
             now = _now().replace(microsecond=0).isoformat()
             for ident in ask:
                 if ident in fetched.records or ident in fetched.not_found:
@@ -461,6 +491,8 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
     result.publications = _keep_previous_entries(result.publications, previous, _page_entries(homepage_text, config),
                                                  config, table, report, warnings)
     report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
+    if report.sources["openreview"].error or report.sources["openreview"].skipped:
+        report.without_openreview = _without_openreview(config, harvest, result.publications)
 
     section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
     publications_json = emit.render_json(result.publications)

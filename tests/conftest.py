@@ -24,7 +24,7 @@ START, END = "<!-- pubharvest:start -->", "<!-- pubharvest:end -->"
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path_factory):
     """No test sends a real key or logs in anywhere, or shares the last-checked cache with another."""
-    for name in ("S2_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
+    for name in ("S2_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "OPENREVIEW_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 

@@ -75,6 +75,59 @@ class Fault:
     times: int | None = None
 
 
+GATE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openreview_gate"
+
+
+@dataclass
+class Gate:
+    """OpenReview's 2026 login gate, played on ``/or1`` and ``/or2`` (see fixtures/openreview_gate).
+
+    A request without a valid ``Authorization: Bearer`` token gets 403 ``ChallengeRequiredError``;
+    ``POST /login`` answers a fresh token for a known account, 400 "Invalid username or password"
+    otherwise, and ``mfaPending`` for an account in ``mfa``.
+
+    Args:
+        accounts: username -> password.
+        mfa: usernames whose login answers ``mfaPending``.
+        token_uses: requests a token is good for before it is refused like an absent one (None: no limit).
+        tokens: extra valid tokens (e.g. one handed to the client as ``OPENREVIEW_TOKEN``).
+
+    Attributes:
+        logins: the prefix (``or1``/``or2``) of every login request, in order.
+    """
+
+    accounts: dict[str, str] = field(default_factory=dict)
+    mfa: set[str] = field(default_factory=set)
+    token_uses: int | None = None
+    tokens: dict[str, int | None] = field(default_factory=dict)
+    logins: list[str] = field(default_factory=list)
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: object) -> tuple[int, bytes] | None:
+        """(status, body) for a gated request, or None to let it through to the recordings."""
+        prefix = path.lstrip("/").split("/", 1)[0]
+        if prefix not in ("or1", "or2"):
+            return None
+        if method == "POST" and path == f"/{prefix}/login":
+            self.logins.append(prefix)
+            user = body.get("id") if isinstance(body, dict) else None
+            password = body.get("password") if isinstance(body, dict) else None
+            if user in self.mfa and self.accounts.get(user) == password:
+                return 200, (GATE_FIXTURES / "login_mfa_pending_200.json").read_bytes()
+            if not user or self.accounts.get(user) != password:
+                return 400, (GATE_FIXTURES / "login_invalid_400.json").read_bytes()
+            token = f"tok-{prefix}-{len(self.logins)}"
+            self.tokens[token] = self.token_uses
+            return 200, (GATE_FIXTURES / "login_ok_200.json").read_bytes().replace(b"TOKEN-PLACEHOLDER", token.encode())
+        auth = headers.get("authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        uses = self.tokens.get(token, 0) if token else 0
+        if token in self.tokens and (uses is None or uses > 0):
+            if uses is not None:
+                self.tokens[token] = uses - 1
+            return None
+        return 403, (GATE_FIXTURES / "challenge_403.json").read_bytes()
+
+
 def _query(raw: str) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(parse_qs(raw, keep_blank_values=True).items())}
 
@@ -148,6 +201,7 @@ class ReplayServer(LoopbackServer):
         self.unmatched: list[str] = []
         self.used: set[int] = set()
         self.faults: dict[str, Fault] = {}
+        self.gate: Gate | None = None
         self._start_server()
 
     def sources_config(self, **overrides: dict) -> dict[str, dict]:
@@ -237,6 +291,11 @@ class ReplayServer(LoopbackServer):
                 if server.record_to is not None:
                     self._record(method, parts, raw_body, body)
                     return
+                gated = server.gate.answer(method, parts.path, {k.lower(): v for k, v in self.headers.items()}, body) \
+                    if server.gate else None
+                if gated is not None:
+                    self._answer(gated[0], gated[1], {"Content-Type": "application/json; charset=utf-8"})
+                    return
                 with server._lock:
                     n = server._match(method, parts.path, query, body)
                     if n is not None:
@@ -262,8 +321,13 @@ class ReplayServer(LoopbackServer):
 
                 prefix, _, rest = parts.path.lstrip("/").partition("/")
                 upstream = server.upstreams[prefix] + "/" + rest + (f"?{parts.query}" if parts.query else "")
-                headers = {k: v for k, v in self.headers.items() if k.lower() in ("x-api-key", "content-type", "user-agent")}
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("x-api-key", "authorization", "content-type", "user-agent")}
                 response = requests.request(method, upstream, data=raw_body or None, headers=headers, timeout=60)
+                if rest == "login":  # holds a session token: forwarded to the pipeline, never saved
+                    self._answer(response.status_code, response.content,
+                                 {k: v for k, v in response.headers.items() if k.lower() == "content-type"})
+                    return
                 digest = hashlib.sha1(f"{method} {parts.path}?{parts.query} {raw_body!r}".encode()).hexdigest()[:12]
                 ext = "xml" if prefix == "arxiv" else "json"
                 name = f"{prefix}/{rest.replace('/', '_')}_{digest}.{ext}"

@@ -34,6 +34,17 @@ def test_workflow_permissions_schedule_and_concurrency():
     assert flow["permissions"] == {"contents": "write"} and flow["concurrency"]["cancel-in-progress"] is False
     step = next(s for s in flow["jobs"]["refresh"]["steps"] if s.get("name") == "Refresh and commit")
     assert step["env"]["S2_API_KEY"] == "${{ secrets.S2_API_KEY }}"
+    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "OPENREVIEW_TOKEN"):
+        assert step["env"][name] == "${{ secrets.%s }}" % name
+
+
+def test_action_passes_the_openreview_login_through_to_the_script():
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Refresh and commit")
+    for name, key in (("OPENREVIEW_USERNAME", "openreview-username"), ("OPENREVIEW_PASSWORD", "openreview-password"),
+                      ("OPENREVIEW_TOKEN", "openreview-token")):
+        assert action["inputs"][key]["default"] == "" and action["inputs"][key]["required"] is False
+        assert step["env"][name] == "${{ inputs.%s }}" % key
 
 
 def git(repo, *args) -> str:

@@ -10,6 +10,8 @@
 #   GITHUB_STEP_SUMMARY where the Markdown summary goes (set by GitHub Actions)
 #   RUNNER_TEMP         scratch folder (set by GitHub Actions; a temporary folder otherwise)
 #   S2_API_KEY          Semantic Scholar API key, optional
+#   OPENREVIEW_USERNAME, OPENREVIEW_PASSWORD (or OPENREVIEW_TOKEN)
+#                       OpenReview login, optional; without it OpenReview refuses (403 challenge)
 set -uo pipefail
 
 config="${PUBHARVEST_CONFIG:-config.toml}"
