@@ -10,7 +10,8 @@ import pytest
 from harvest import arxiv_source, openreview_source, s2_source
 from pipeline.config import Entry, Config, Owner, OutputConfig
 from pipeline.merge import Harvest, merge
-from pipeline.venues import default_table, openreview_award, openreview_status
+from pipeline.openreview_venues import decision_award, read_openreview
+from pipeline.venues import default_table
 
 T = "2026-11-30T00:00:00Z"
 OWNER = Owner(name="Mingqing Xiao", variants=())
@@ -20,10 +21,11 @@ def config(*entries: Entry) -> Config:
     return Config(path=None, owner=OWNER, output=OutputConfig(dir=None), papers=entries)
 
 
-def ax_record(arxiv_id: str, title: str, authors: list[str], published: str, comment: str | None = None):
+def ax_record(arxiv_id: str, title: str, authors: list[str], published: str, comment: str | None = None,
+              journal_ref: str | None = None):
     when = datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
     result = arxiv.Result(entry_id=f"http://arxiv.org/abs/{arxiv_id}v1", updated=when, published=when, title=title,
-                          authors=[arxiv.Result.Author(a) for a in authors], comment=comment)
+                          authors=[arxiv.Result.Author(a) for a in authors], comment=comment, journal_ref=journal_ref)
     return arxiv_source.to_record(result, fetched_at=T)
 
 
@@ -68,8 +70,8 @@ def test_iclr_2023_notable_top_5_is_an_oral():
                  openreview=or_record("abc123XYZ0", "ICLR 2023 notable top 5%", "ICLR.cc/2023/Conference", "T",
                                       AUTHORS, api=1))
     assert (pub.venue.abbr, pub.year, pub.award) == ("ICLR", 2023, "Oral")
-    assert openreview_award("ICLR 2023 notable top 25%") == ("Spotlight", None)
-    assert openreview_award("NeurIPS 2022 Accept") == (None, None)
+    assert decision_award(read_openreview(None, "ICLR 2023 notable top 25%").decision) == ("Spotlight", None)
+    assert decision_award(read_openreview(None, "NeurIPS 2022 Accept").decision) == (None, None)
 
 
 def test_rejected_openreview_submission_on_arxiv_is_a_preprint():
@@ -88,7 +90,7 @@ def test_rejected_openreview_submission_on_arxiv_is_a_preprint():
     ("ICLR.cc/2024/Conference", "accepted"),
 ])
 def test_openreview_status(venueid, status):
-    assert openreview_status(venueid, None) == status
+    assert read_openreview(venueid, None).status == status
 
 
 @pytest.mark.parametrize("name", ["Neural Information Processing Systems", "NIPS", "NeurIPS",
@@ -255,3 +257,53 @@ def test_rules_from_an_atom_entry_through_the_real_client(caplog):
     assert pub.award == "Best Paper Honorable Mention" and pub.field_sources["award"] == "arxiv"
     alone, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)), arxiv=record)
     assert alone.title == "Sparse $\\ell_1$ Recovery with Schölkopf's Kernels & Friends"  # &amp; decoded once
+
+
+def test_a_venue_whose_kind_nothing_decides_goes_to_the_configured_section_and_says_how_to_settle_it():
+    # a real S2 answer shape: a book-like name, no type, no publicationTypes, no DBLP key
+    record = s2_record("DOI:10.1000/x", "Reader Neue Medien", AUTHORS, 2019, journal={"name": "Reader Neue Medien"})
+    entry = Entry(key="p", index=0, doi=("10.1000/x",))
+    harvest = Harvest()
+    harvest.records["s2"]["DOI:10.1000/x"] = record
+    for undecided, heading in (("journal", "Journal Papers"), ("book", "Books and Chapters")):
+        cfg = Config(path=None, owner=OWNER, output=OutputConfig(dir=None), papers=(entry,),
+                     undecided_section=undecided)
+        result = merge(cfg, harvest, default_table())
+        pub = result.publications[0]
+        assert (pub.section, pub.venue.name, pub.venue.kind) == (undecided, "Reader Neue Medien", "")
+        assert pub.field_sources["section"] == "config [sections] undecided"
+        warning = next(w for w in result.warnings if "nothing says what kind of venue" in w)
+        assert f"listed under {heading}" in warning and '[[venue]] name = "Reader Neue Medien" kind = ' in warning
+
+
+def test_a_book_chapter_goes_to_its_own_section():
+    record = s2_record("DOI:10.1000/y", "Handbook of Spiking Networks", AUTHORS, 2021,
+                       publicationTypes=["BookSection"])
+    pub, _ = one(Entry(key="p", index=0, doi=("10.1000/y",)), s2=record)
+    assert (pub.section, pub.venue.kind, pub.field_sources["venue_kind"]) == ("book", "book", "name wording")
+
+
+def test_s2_naming_the_conference_that_rejected_the_paper_is_not_shown():
+    pub, warnings = one(Entry(key="p", index=0, arxiv=("2310.00001",), openreview=("rejected01",)),
+                        openreview=or_record("rejected01", "Submitted to ICLR 2024",
+                                             "ICLR.cc/2024/Conference/Rejected_Submission", "T", AUTHORS),
+                        s2=s2_record("ARXIV:2310.00001", "International Conference on Learning Representations",
+                                     AUTHORS, 2024))
+    assert (pub.venue, pub.section, pub.status) == (None, "preprint", "rejected")
+    assert any("OpenReview says the paper was not accepted there" in w for w in warnings)
+
+
+def test_an_arxiv_journal_ref_outside_the_table_is_a_journal_under_its_own_name():
+    # the real journal_ref of hep-ph/0301050 (arXiv corpus)
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)),
+                 arxiv=ax_record("2303.00001", "T", AUTHORS, "2003-01-08", journal_ref="Phys.Lett.B573:94-100,2003"))
+    assert (pub.section, pub.venue.kind, pub.year) == ("journal", "journal", 2003)
+    assert pub.field_sources["venue"] == "arxiv"
+
+
+def test_a_submitted_to_comment_is_not_a_venue():
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2303.00001",)),
+                 arxiv=ax_record("2303.00001", "T", AUTHORS, "2023-03-01",
+                                 comment="26 pages, 1 figure, submitted to Software Testing, Verification and "
+                                         "Reliability journal"))
+    assert (pub.venue, pub.section) == (None, "preprint")
