@@ -57,7 +57,8 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
     ``content.venue`` as the venue string; ``content.venueid``; ``pdate`` (ms since epoch, the
     acceptance/publication date; ``odate`` or ``cdate`` when absent) as the publication date;
     the year from the ``venueid`` segment (``ICLR.cc/2024/Conference``), else from ``venue``,
-    else from the date. ``api`` (1 or 2) is recorded in ``source_id`` as ``api<N>:<id>``.
+    else from the date; the invitation's group (``NIPS.cc/2018/Workshop/CDNNRIA``) and the
+    ``decision`` of a Decision reply when the note carries its replies (``details.directReplies``). ``api`` (1 or 2) is recorded in ``source_id`` as ``api<N>:<id>``.
     """
     content = note.get("content") or {}
     title = content_value(content, "title")
@@ -74,6 +75,12 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
     if year is None and date:
         year = int(date[:4])
     forum = note.get("forum") or note["id"]
+    invitations = note.get("invitations") or ([note["invitation"]] if isinstance(note.get("invitation"), str) else [])
+    group = next((i.split("/-/")[0] for i in invitations if isinstance(i, str) and "/-/" in i), None)
+    details = note.get("details") if isinstance(note.get("details"), dict) else {}
+    replies = details.get("directReplies") or details.get("replies") or []
+    decision = next((content_value(r.get("content") or {}, "decision") for r in replies if isinstance(r, dict)
+                     and any(str(i).endswith("Decision") for i in (r.get("invitations") or [r.get("invitation")]))), None)
     return SourceRecord(
         source=SOURCE,
         requested_id=forum,
@@ -85,6 +92,8 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
         publication_date=date,
         venue_strings=(venue.strip(),) if isinstance(venue, str) and venue.strip() else (),
         venueid=venueid if isinstance(venueid, str) and venueid else None,
+        openreview_group=group,
+        decision=decision.strip() if isinstance(decision, str) and decision.strip() else None,
         openreview_forum=forum,
     )
 

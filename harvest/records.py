@@ -34,10 +34,17 @@ class SourceRecord:
         year: S2 ``year``; OpenReview year of ``venueid``; arXiv year of ``<published>`` (v1).
         publication_date: ``YYYY-MM-DD``: arXiv ``<published>`` (v1 date), OpenReview ``pdate``
             (ms since epoch, converted), S2 ``publicationDate``.
-        venue_strings: raw venue text, most specific first, for the venue table to match:
-            S2 ``venue``, ``publicationVenue.name`` and ``alternate_names``, ``journal.name``;
-            OpenReview ``content.venue``; arXiv ``<arxiv:journal_ref>`` and ``<arxiv:comment>``.
+        venue_strings: venue names, most specific first, HTML entities decoded once: S2 ``venue``,
+            ``publicationVenue.name``, ``journal.name``; OpenReview ``content.venue``; arXiv
+            ``<arxiv:journal_ref>`` and ``<arxiv:comment>``.
+        venue_alternates: S2 ``publicationVenue.alternate_names`` (abbreviations among them).
+        journal_name: S2 ``journal.name`` (a preprint server's name included), else None.
         venueid: OpenReview ``content.venueid`` (e.g. ``ICLR.cc/2024/Conference``), else None.
+        openreview_group: the group of the note's invitation (API 1 ``invitation``, API 2
+            ``invitations[0]``, cut at ``/-/``), e.g. ``NIPS.cc/2018/Workshop/CDNNRIA``; old API 1
+            notes name their venue only there.
+        decision: ``content.decision`` of a Decision reply the note carries (``details.directReplies``
+            or ``details.replies``), e.g. "Accept (Oral)", else None.
         venue_type: S2 ``publicationVenue.type`` (``"conference"``, ``"journal"``), else None.
         dblp_key: S2 ``externalIds.DBLP`` (e.g. ``conf/nips/XiaoMZHL22``), else None.
         arxiv_id, arxiv_version: versionless arXiv ID and version number (arXiv ``<id>``, S2
@@ -58,7 +65,11 @@ class SourceRecord:
     year: int | None = None
     publication_date: str | None = None
     venue_strings: tuple[str, ...] = ()
+    venue_alternates: tuple[str, ...] = ()
+    journal_name: str | None = None
     venueid: str | None = None
+    openreview_group: str | None = None
+    decision: str | None = None
     venue_type: str | None = None
     dblp_key: str | None = None
     arxiv_id: str | None = None

@@ -13,6 +13,7 @@ returns ``{}`` instead of raising, which ``get_papers`` would turn into "every I
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -72,20 +73,26 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _texts(values: list[Any]) -> tuple[str, ...]:
+    """Non-empty strings, HTML entities decoded once (S2 sends "AI &amp; SOCIETY"), repeats dropped."""
+    out = (" ".join(html.unescape(v).split()) for v in values if isinstance(v, str) and v.strip())
+    return tuple(dict.fromkeys(v for v in out if v))
+
+
 def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> SourceRecord:
     """Map one paper object of a ``/paper/batch`` answer to a SourceRecord.
 
     Values: ``title``; ``authors[].name``; ``year``; ``publicationDate``; venue strings from
-    ``venue`` (skipped when empty), ``publicationVenue.name``, ``journal.name`` and
-    ``publicationVenue.alternate_names``; ``publicationVenue.type``; ``externalIds`` gives ``ArXiv`` (no version), ``DOI``
+    ``venue`` (skipped when empty), ``publicationVenue.name`` and ``journal.name``, with HTML
+    entities decoded once; ``publicationVenue.alternate_names``; ``publicationVenue.type``; ``externalIds`` gives ``ArXiv`` (no version), ``DOI``
     (an arXiv DOI is read as the arXiv ID), ``DBLP`` and ``CorpusId``; ``paperId``;
     ``publicationTypes``.
     """
     ext = raw.get("externalIds") or {}
     venue = raw.get("publicationVenue") or {}
     journal = raw.get("journal") or {}
-    strings = [raw.get("venue"), venue.get("name"), journal.get("name"), *(venue.get("alternate_names") or [])]
-    venue_strings = tuple(dict.fromkeys(s.strip() for s in strings if isinstance(s, str) and s.strip()))
+    venue_strings = _texts([raw.get("venue"), venue.get("name"), journal.get("name")])
+    alternates = _texts(venue.get("alternate_names") or [])
     arxiv_id = doi = None
     if ext.get("ArXiv"):
         try:
@@ -109,6 +116,8 @@ def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> Sou
         year=raw.get("year") if isinstance(raw.get("year"), int) else None,
         publication_date=raw.get("publicationDate") or None,
         venue_strings=venue_strings,
+        venue_alternates=alternates,
+        journal_name=(_texts([journal.get("name")]) or (None,))[0],
         venue_type=venue.get("type") or None,
         dblp_key=ext.get("DBLP") or None,
         arxiv_id=arxiv_id,

@@ -20,18 +20,21 @@ from typing import Any
 from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_s2
 from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, SourceSettings
 
+from .venue_text import KINDS as VENUE_KINDS
+
 __all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "SECTIONS"]
 
 #: Section names a paper can be placed in, in their default order on the page.
-SECTIONS = ("conference", "journal", "preprint")
+SECTIONS = ("conference", "journal", "book", "preprint")
 
 _ID_KEYS = ("arxiv", "openreview", "doi", "s2")
 _PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links")
 _TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections")
 _RUN_KEYS = ("deadline_s", "max_age_h")
 _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
-_SECTION_KEYS = ("order", "conference", "journal", "preprint")
-DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
+_SECTION_KEYS = ("order", "conference", "journal", "book", "preprint", "undecided")
+DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
+                          "preprint": "Preprints"}
 _OWNER_KEYS = ("name", "variants")
 _OUTPUT_KEYS = ("dir", "homepage", "csv_bom", "start_marker", "end_marker")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
@@ -114,6 +117,8 @@ class Config:
         venues: ``[[venue]]`` rows that add to or replace rows of the venue table (same keys).
         section_order, section_titles: ``[sections]``: the order of the sections on the page and
             their headings.
+        undecided_section: ``[sections] undecided``: where a paper goes whose venue's kind no
+            evidence decides (default "journal"; the run names each such venue).
     """
 
     path: Path
@@ -127,6 +132,7 @@ class Config:
     venues: tuple[dict, ...] = ()
     section_order: tuple[str, ...] = SECTIONS
     section_titles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
+    undecided_section: str = "journal"
 
 
 def _paper_lines(text: str) -> list[int]:
@@ -426,8 +432,8 @@ def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:
         check.unknown_keys(row, _VENUE_KEYS, where)
         name = check.string(row.get("name"), f"{where}, key 'name'", None)
         kind = row.get("kind", "conference")
-        if kind not in ("conference", "journal", "workshop"):
-            raise check.fail(f"{where}, key 'kind'", f"{kind!r} is not one of conference, journal, workshop")
+        if kind not in VENUE_KINDS:
+            raise check.fail(f"{where}, key 'kind'", f"{kind!r} is not one of {', '.join(VENUE_KINDS)}")
         for key in ("aliases", "openreview", "dblp"):
             value = row.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -444,11 +450,20 @@ def _sections(check: _Checker, raw: Any) -> dict[str, Any]:
         raise check.fail("sections", "expected a table [sections]")
     check.unknown_keys(raw, _SECTION_KEYS, "sections")
     order = raw.get("order", list(SECTIONS))
-    if (not isinstance(order, list) or sorted(order) != sorted(SECTIONS)):
-        raise check.fail("sections.order", f"expected the three sections in the order you want, e.g. "
-                                           f"order = {list(SECTIONS)}, got {order!r}")
+    if (not isinstance(order, list) or not all(isinstance(o, str) for o in order)
+            or len(set(order)) != len(order) or not set(order) <= set(SECTIONS)):
+        raise check.fail("sections.order", f"expected sections from {list(SECTIONS)} in the order you want, each "
+                                           f"once (those left out follow in that order), got {order!r}",
+                         _key_line(check.text, _table_line(check.text, "sections"), "order"))
+    order = [*order, *(name for name in SECTIONS if name not in order)]
     titles = dict(DEFAULT_SECTION_TITLES)
     for name in SECTIONS:
         if name in raw:
-            titles[name] = check.string(raw[name], f"sections.{name}", None)
-    return {"section_order": tuple(order), "section_titles": titles}
+            titles[name] = check.string(raw[name], f"sections.{name}",
+                                        _key_line(check.text, _table_line(check.text, "sections"), name))
+    undecided = raw.get("undecided", "journal")
+    if undecided not in ("conference", "journal", "book"):
+        raise check.fail("sections.undecided", f"expected \"conference\", \"journal\" or \"book\" (where a paper "
+                                               f"goes when nothing says its venue's kind), got {undecided!r}",
+                         _key_line(check.text, _table_line(check.text, "sections"), "undecided"))
+    return {"section_order": tuple(order), "section_titles": titles, "undecided_section": undecided}

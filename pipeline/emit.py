@@ -26,7 +26,8 @@ from .merge import Publication
 __all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_csv", "render_json", "ordered"]
 
 #: Heading of each section, in page order.
-SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "preprint": "Preprints"}
+SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
+                  "preprint": "Preprints"}
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`()\[\]]+$")
 _FORMULA_START = frozenset("=+-@\t\r")
@@ -116,8 +117,9 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
                               if label not in ("openreview", "link", "arxiv", "code"))
             rows.append({k: _cell(v) for k, v in {
                 "key": pub.key, "section": name, "title": pub.title, "authors": "; ".join(pub.authors),
-                "venue": pub.venue.name if pub.venue else "", "venue_abbr": pub.venue.abbr if pub.venue else "",
-                "venue_kind": pub.venue.kind if pub.venue else "preprint", "year": pub.year,
+                "venue": _venue_name(pub.venue), "venue_abbr": pub.venue.abbr if pub.venue else "",
+                "venue_kind": (pub.venue.kind or "undecided") if pub.venue else "preprint",
+                "venue_track": pub.venue.track if pub.venue else "", "year": pub.year,
                 "award": pub.award or "", "arxiv_id": pub.arxiv_id or "",
                 "arxiv_version": pub.arxiv_version, "doi": pub.doi or "",
                 "openreview_forum": pub.openreview_forum or "", "s2_paper_id": pub.s2_paper_id or "",
@@ -128,10 +130,18 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
     return rows
 
 
+def _venue_name(venue) -> str:
+    if venue is None:
+        return ""
+    name = venue.name + (f", {venue.track}" if venue.track else "")
+    return name + (f" at {venue.host}" if venue.host else "")
+
+
 def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> bytes:
     """One CSV row per paper (pandas), UTF-8, ``\\n`` line ends, in page order.
 
-    Columns: key, section, title, authors ("; "-separated), venue, venue_abbr, venue_kind, year,
+    Columns: key, section, title, authors ("; "-separated), venue (its label with track and host),
+    venue_abbr, venue_kind, venue_track, year,
     award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
     arxiv_url, link, code, other_links. IDs are written as text; cells that a spreadsheet
     would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
@@ -140,7 +150,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
     import pandas as pd
 
     frame = pd.DataFrame(_rows(publications), columns=[
-        "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "year", "award", "arxiv_id",
+        "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "venue_track", "year", "award",
+        "arxiv_id",
         "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",
         "link", "code", "other_links"])
     for column in ("year", "arxiv_version", "corpus_id"):
@@ -161,9 +172,8 @@ def render_json(publications: Iterable[Publication]) -> str:
             papers.append({
                 "key": pub.key, "section": name, "title": pub.title, "authors": list(pub.authors),
                 "owner_positions": list(pub.owner_positions),
-                "venue": ({"name": pub.venue.name, "abbr": pub.venue.abbr, "kind": pub.venue.kind}
-                          if pub.venue else None),
-                "year": pub.year, "award": pub.award,
+                "venue": pub.venue.to_dict() if pub.venue else None,
+                "year": pub.year, "award": pub.award, "status": pub.status,
                 "ids": {"arxiv": pub.arxiv_id, "arxiv_version": pub.arxiv_version, "doi": pub.doi,
                         "openreview": pub.openreview_forum, "s2_paper_id": pub.s2_paper_id,
                         "corpus_id": pub.corpus_id},

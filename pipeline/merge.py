@@ -10,19 +10,30 @@ Field precedence (first that has a value wins; ``config`` is the entry's own ove
 ===========  ==========================================================================
 field        precedence
 ===========  ==========================================================================
-title        config > OpenReview (accepted) > S2 (when S2 names a venue) > arXiv > S2 > OpenReview
+title        config > OpenReview (accepted) > S2 (when S2 names the venue) > arXiv > S2 > OpenReview
 authors      config > arXiv > OpenReview > S2; then abbreviated names ("D.K. He") are
              replaced by the full form another source gives at the same place
-venue        config > OpenReview accepted ``venueid`` > S2 (DBLP key, ``venue``,
-             ``publicationVenue``, ``journal``) > arXiv ``journal_ref`` / ``comment``
-             ("Accepted at ICCV 2023") > none: a preprint. arXiv and CoRR are never venues.
+status       OpenReview: venueid stage first, venue text second (pipeline.openreview_venues);
+             none when OpenReview has no record
+venue        config > OpenReview when accepted (a track or workshop is a venue of its own)
+             > S2 (venue table by DBLP key or name; else S2's own name, ``journal.name``
+             before ``venue``) > arXiv ``journal_ref`` > an arXiv comment that says accepted
+             or published > none: a preprint. Preprint servers are never venues; a venue
+             OpenReview says did not accept the paper is not taken from S2 or arXiv.
+venue kind   venue table > OpenReview venueid > DBLP prefix > the name's wording > S2
+             ``publicationVenue.type`` > S2 ``publicationTypes``; a journal_ref is a journal
+             unless its words say otherwise; else undecided (pipeline.venue_choice)
 year         config > the year of the source that gave the venue > arXiv v1 date > S2 > OpenReview
-award        config > OpenReview decision in ``venue`` (oral, spotlight, ICLR 2023's
-             "notable top 5%"/"top 25%") > an award stated in the arXiv comment
-section      config > venue kind (conference and workshop: conference; journal: journal) > preprint
+award        config > OpenReview decision words when OpenReview gave the venue (oral, spotlight,
+             "notable top 5%"/"top 25%", glued forms such as OralPoster) > an award in the arXiv comment
+section      config > venue kind (conference and workshop: conference; journal: journal; book and
+             thesis: book) > ``[sections] undecided`` for a venue of undecided kind > preprint
 links        openreview (forum), link (config, else https://doi.org/<DOI>), arxiv, code (config),
              then config ``links`` in their order
 ===========  ==========================================================================
+
+``field_sources`` records the source of each field, and for the venue also ``venue_name`` (which
+string gave the shown name) and ``venue_kind`` (the evidence for the kind).
 """
 
 from __future__ import annotations
@@ -36,15 +47,14 @@ from harvest.records import SourceRecord
 
 from .config import Config, Entry
 from .text import clean_name, clean_text, clean_title, fold_name, is_owner, prefer_full_names
-from .venues import (Venue, VenueTable, comment_award, is_not_a_venue, openreview_award, openreview_status,
-                     year_in)
+from .venue_choice import Choice, from_arxiv, from_openreview, from_s2, openreview_award, openreview_reading
+from .venue_text import kind_from_wording
+from .venues import KIND_SECTION, Venue, VenueTable, comment_award
 
 __all__ = ["Harvest", "Publication", "MergeResult", "merge", "s2_request_id"]
 
 log = logging.getLogger(__name__)
 
-_KIND_SECTION = {"conference": "conference", "workshop": "conference", "journal": "journal"}
-_ACCEPT_PHRASE = ("accepted", "to appear", "published", "camera-ready", "camera ready", "proceedings", "presented")
 
 
 @dataclass
@@ -71,7 +81,9 @@ class Publication:
         venue: the venue, or None for a preprint.
         year: venue year (see precedence), or None when nothing gives one.
         award: e.g. "Spotlight" or "Oral, Top 2%", or None.
-        section: "conference", "journal" or "preprint".
+        section: "conference", "journal", "book" or "preprint".
+        status: OpenReview's decision stage ("accepted", "under review", "rejected", "withdrawn",
+            "desk rejected", "retracted", "archive"), or None when OpenReview says nothing.
         arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id: identifiers.
         links: (label, URL) pairs in display order.
         field_sources: field name -> "config", "arxiv", "openreview", "s2" or "doi".
@@ -87,6 +99,7 @@ class Publication:
     year: int | None
     award: str | None
     section: str
+    status: str | None = None
     arxiv_id: str | None = None
     arxiv_version: int | None = None
     doi: str | None = None
@@ -154,61 +167,49 @@ class _Merger:
         self.warnings.append(f"paper #{entry.index + 1} ({entry.key}): {message}")
 
     # -- venue ----------------------------------------------------------------------------
-    def _venue_from_config(self, entry: Entry) -> Venue:
+    def _venue_from_config(self, entry: Entry) -> Choice:
         venue = self.table.by_name(entry.venue)
         named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", entry.venue)  # "Long Name (ABBR)" as pages write it
         if venue is None and named:
             venue = self.table.by_name(named.group(1)) or self.table.by_name(named.group(2))
         venue = venue or self.table.in_text(entry.venue)
         if venue:
-            return venue
-        kind = {"conference": "conference", "journal": "journal"}.get(entry.section or "", "")
-        if not kind:
-            self.warn(entry, f"venue {entry.venue!r} is not in the venue table; shown as written, under "
-                             "Journal Papers unless you set section")
-            kind = "journal"
-        return Venue(name=entry.venue, abbr="", kind=kind)
+            return Choice(venue, None, "config", "venue table", "venue table")
+        kind = kind_from_wording(entry.venue) or {"conference": "conference", "journal": "journal",
+                                                  "book": "book"}.get(entry.section or "", "")
+        return Choice(Venue(name=entry.venue, abbr="", kind=kind), None, "config",
+                      "name wording" if kind_from_wording(entry.venue) else ("config section" if kind else "undecided"),
+                      "config")
 
-    def venue(self, entry: Entry, recs: dict[str, SourceRecord]) -> tuple[Venue | None, int | None, str | None]:
+    def venue(self, entry: Entry, recs: dict[str, SourceRecord]) -> Choice | None:
+        """The first venue a source names for an accepted paper (see the precedence table)."""
         if entry.venue:
-            return self._venue_from_config(entry), None, "config"
+            return self._venue_from_config(entry)
+        declined: Venue | None = None  # the venue OpenReview says did not accept the paper
         orv = recs.get("openreview")
         if orv:
-            status = openreview_status(orv.venueid, orv.venue_strings[0] if orv.venue_strings else None)
-            if status == "accepted":
-                venue = (self.table.by_openreview(orv.venueid) if orv.venueid else None) or next(
-                    (v for s in orv.venue_strings for v in (self.table.by_name(s), self.table.in_text(s)) if v), None)
-                if venue:
-                    return venue, orv.year, "openreview"
-                self.warn(entry, f"OpenReview venue {orv.venueid or orv.venue_strings!r} is not in the venue table; "
-                                 "add it under [[venue]] in config.toml")
-            elif status != "unknown":
-                log.info("%s: OpenReview status is %s; not shown as a venue", entry.key, status)
-        s2 = recs.get("s2")
-        if s2:
-            venue = self.table.by_dblp(s2.dblp_key) if s2.dblp_key else None
-            venue = venue or next((v for s in s2.venue_strings if (v := self.table.by_name(s))), None)
-            if venue:
-                return venue, s2.year, "s2"
-            real = [s for s in s2.venue_strings if not is_not_a_venue(s)]
-            if real and s2.venue_strings and not is_not_a_venue(s2.venue_strings[0]):
-                kind = s2.venue_type if s2.venue_type in ("conference", "journal") else (
-                    "journal" if "JournalArticle" in s2.publication_types and "Conference" not in s2.publication_types
-                    else "conference")
-                self.warn(entry, f"S2 venue {real[0]!r} is not in the venue table; shown as written. Add it "
-                                 "under [[venue]] in config.toml to set its abbreviation and kind")
-                return Venue(name=real[0], abbr="", kind=kind), s2.year, "s2"
-        ax = recs.get("arxiv")
-        if ax:
-            if ax.journal_ref:
-                venue = self.table.by_name(ax.journal_ref) or self.table.in_text(ax.journal_ref)
-                if venue:
-                    return venue, year_in(ax.journal_ref) or ax.year, "arxiv"
-            if ax.comment and any(p in ax.comment.casefold() for p in _ACCEPT_PHRASE):
-                venue = self.table.in_text(ax.comment)
-                if venue:
-                    return venue, year_in(ax.comment) or ax.year, "arxiv"
-        return None, None, None
+            choice, read = from_openreview(orv, self.table)
+            if choice:
+                return choice
+            if read.status == "unknown" and (orv.venueid or orv.venue_strings or orv.openreview_group):
+                self.warn(entry, f"OpenReview's status of this paper is unknown ({read.why}); not shown as a "
+                                 "venue. Set venue = \"...\" in config if it was accepted")
+            elif read.status not in ("unknown", "archive"):
+                log.info("%s: OpenReview status is %s (%s); not shown as a venue", entry.key, read.status, read.why)
+                host = read.host_id and (self.table.by_openreview(f"{read.host_id}/Conference")
+                                         or self.table.by_openreview(read.host_id))
+                declined = host or (self.table.by_abbr(read.host) if read.host else None)
+        for source, choose in (("s2", from_s2), ("arxiv", from_arxiv)):
+            record = recs.get(source)
+            choice = choose(record, self.table) if record else None
+            if choice is None or not choice.accepted:
+                continue
+            if declined is not None and choice.venue == declined:
+                self.warn(entry, f"{source} names {declined.label()}, but OpenReview says the paper was not "
+                                 "accepted there; not shown")
+                continue
+            return choice
+        return None
 
     # -- one entry --------------------------------------------------------------------------
     def publication(self, entry: Entry, harvest: Harvest) -> Publication:
@@ -216,9 +217,10 @@ class _Merger:
         ax, orv, s2 = recs.get("arxiv"), recs.get("openreview"), recs.get("s2")
         sources: dict[str, str] = {}
 
-        venue, venue_year, venue_source = self.venue(entry, recs)
-        or_accepted = bool(orv) and openreview_status(
-            orv.venueid, orv.venue_strings[0] if orv.venue_strings else None) == "accepted"
+        choice = self.venue(entry, recs)
+        venue, venue_year, venue_source = (choice.venue, choice.year, choice.source) if choice else (None, None, None)
+        reading = openreview_reading(orv) if orv else None
+        or_accepted = reading is not None and reading.status == "accepted"
         s2_has_venue = bool(s2) and venue_source == "s2"
 
         source, title = _first(("config", entry.title), ("openreview", orv.title if or_accepted else None),
@@ -259,18 +261,25 @@ class _Merger:
         else:
             source, year = _first(("arxiv", ax and ax.year), ("s2", s2 and s2.year), ("openreview", orv and orv.year))
             sources["year"] = source or "none"
-        if venue:
+        if choice:
             sources["venue"] = venue_source
+            sources["venue_name"] = choice.name_from
+            sources["venue_kind"] = choice.kind_from
+        status = None
+        if reading is not None:
+            status, sources["status"] = reading.status, f"openreview: {reading.why}"
 
         award = entry.award
         if award:
             sources["award"] = "config"
-        elif or_accepted:
-            award, unknown = openreview_award(orv.venue_strings[0] if orv.venue_strings else None)
-            if unknown:
-                award = unknown
-                self.warn(entry, f"OpenReview decision {unknown!r} is not a known award; shown as written. "
+        elif or_accepted and venue_source == "openreview":
+            award, unclear = openreview_award(reading)
+            if unclear and award:
+                self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; shown as written. "
                                  "Set award = \"...\" in config to change it")
+            elif unclear:
+                self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; not shown. "
+                                 f"Set award = \"{unclear}\" in config to show it")
             if award:
                 sources["award"] = "openreview"
         if not award and ax:
@@ -280,9 +289,17 @@ class _Merger:
 
         if entry.section:
             section, sources["section"] = entry.section, "config"
+        elif venue and venue.kind:
+            section, sources["section"] = KIND_SECTION[venue.kind], f"venue kind ({venue.kind})"
+        elif venue:
+            section = self.config.undecided_section
+            sources["section"] = "config [sections] undecided"
+            self.warn(entry, f"nothing says what kind of venue {venue.label()!r} is (from {choice.name_from}); "
+                             f"listed under {self.config.section_titles[section]}. To settle it, add to "
+                             f"{self.config.path.name if self.config.path else 'config.toml'}: [[venue]] name = \"{venue.name}\" kind = \"journal\" "
+                             "(or conference, workshop, book)")
         else:
-            section = _KIND_SECTION[venue.kind] if venue else "preprint"
-            sources["section"] = "venue" if venue else "none"
+            section, sources["section"] = "preprint", "none"
 
         arxiv_id = (entry.arxiv[0] if entry.arxiv else None) or (s2 and s2.arxiv_id) or None
         doi = (entry.doi[0] if entry.doi else None) or (s2 and s2.doi) or (ax and ax.doi) or None
@@ -312,7 +329,7 @@ class _Merger:
             title=clean_text(title) if sources["title"] in ("config", "placeholder")
             else clean_title(title, latex=sources["title"] == "arxiv"),
             authors=authors,
-            owner_positions=owner_positions, venue=venue, year=year, award=award, section=section,
+            owner_positions=owner_positions, venue=venue, year=year, award=award, section=section, status=status,
             arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
             openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,
             corpus_id=s2.corpus_id if s2 else None, links=tuple(links), field_sources=sources, stale=stale,

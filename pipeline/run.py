@@ -307,8 +307,9 @@ def _publication_from_json(data: dict, index: int) -> Publication:
     return Publication(
         key=data["key"], index=index, title=data["title"], authors=tuple(data.get("authors") or ()),
         owner_positions=tuple(data.get("owner_positions") or ()),
-        venue=Venue(name=venue["name"], abbr=venue.get("abbr", ""), kind=venue.get("kind", "conference")) if venue else None,
-        year=data.get("year"), award=data.get("award"), section=data["section"], arxiv_id=ids.get("arxiv"),
+        venue=Venue.from_dict(venue) if venue else None,
+        year=data.get("year"), award=data.get("award"), section=data["section"], status=data.get("status"),
+        arxiv_id=ids.get("arxiv"),
         arxiv_version=ids.get("arxiv_version"), doi=ids.get("doi"), openreview_forum=ids.get("openreview"),
         s2_paper_id=ids.get("s2_paper_id"), corpus_id=ids.get("corpus_id"),
         links=tuple((link["label"], link["url"]) for link in data.get("links") or ()),

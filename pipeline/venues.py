@@ -1,6 +1,9 @@
-"""The venue table (``venues.toml``) and the rules that read venues, status and awards.
+"""The venue table (``venues.toml``): canonical names, abbreviations and kinds of known venues.
 
-Pure functions over strings; the table is data, so a venue is added without touching code.
+Pure functions over strings; the table is data, so a venue is added without touching code. The
+table names venues it knows; it does not decide what is a venue: a venue a source names that the
+table lacks is still shown under its own name (see :mod:`pipeline.venue_text` and
+:mod:`pipeline.venue_choice`).
 """
 
 from __future__ import annotations
@@ -13,23 +16,60 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
-__all__ = ["Venue", "VenueTable", "default_table", "normalize", "is_not_a_venue",
-           "openreview_status", "openreview_award", "comment_award", "year_in", "VENUE_KINDS"]
+from .venue_text import KINDS, is_preprint_server
 
-VENUE_KINDS = ("conference", "journal", "workshop")
+__all__ = ["Venue", "VenueTable", "default_table", "normalize", "is_not_a_venue", "comment_award", "year_in",
+           "VENUE_KINDS", "KIND_SECTION"]
+
+#: Kinds a venue can have ("" on a Venue means nothing decided it).
+VENUE_KINDS = KINDS
+#: The section each kind of venue is listed under.
+KIND_SECTION = {"conference": "conference", "workshop": "conference", "journal": "journal", "book": "book",
+                "thesis": "book"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Venue:
-    """A venue as shown on the page: ``name`` (long form), ``abbr`` ("" for none), ``kind``."""
+    """A venue as shown on the page.
+
+    Attributes:
+        name: the long form ("International Conference on Learning Representations").
+        abbr: the abbreviation ("ICLR"), "" for none.
+        kind: one of :data:`VENUE_KINDS`, or "" when no evidence decided it.
+        track: a track other than the main one ("Datasets and Benchmarks Track"), "" for none.
+        host: the conference a workshop is held at ("ICLR"), "" for none.
+    """
 
     name: str
     abbr: str = ""
     kind: str = "conference"
+    track: str = ""
+    host: str = ""
 
     def label(self) -> str:
-        """``Name (ABBR)``, or ``Name`` when there is no abbreviation."""
-        return f"{self.name} ({self.abbr})" if self.abbr else self.name
+        """``Name (ABBR)``, then ``, Track`` and `` at Host`` when set: "Advances in Neural Information
+        Processing Systems (NeurIPS), Datasets and Benchmarks Track", "ICBINB Workshop at ICLR"."""
+        text = f"{self.name} ({self.abbr})" if self.abbr and self.abbr != self.name else self.name
+        if self.track:
+            text += f", {self.track}"
+        if self.host:
+            text += f" at {self.host}"
+        return text
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"name", "abbr", "kind"}``, plus ``track`` and ``host`` when set (publications.json)."""
+        data = {"name": self.name, "abbr": self.abbr, "kind": self.kind}
+        if self.track:
+            data["track"] = self.track
+        if self.host:
+            data["host"] = self.host
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Venue":
+        """Inverse of :meth:`to_dict`."""
+        return cls(name=data["name"], abbr=data.get("abbr", ""), kind=data.get("kind", "conference"),
+                   track=data.get("track", ""), host=data.get("host", ""))
 
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -39,9 +79,6 @@ _ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seven
                   "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
                   "eighteenth", "nineteenth", "twentieth"}
 
-#: Strings that name a preprint server or an archive, never a venue.
-_NOT_VENUES = {"arxiv", "arxivorg", "corr", "biorxiv", "medrxiv", "ssrn", "openreview archive direct upload",
-               "research square", "preprints", "techrxiv", "chemrxiv", "psyarxiv", "osf preprints"}
 
 
 @lru_cache(maxsize=65536)
@@ -56,11 +93,19 @@ def normalize(text: str) -> str:
     return " ".join(words)
 
 
-@lru_cache(maxsize=65536)
+def _name_key(name: str) -> str:
+    """The index key of a name: :func:`normalize`, except that a name folding to a single common word
+    ("Journal of the ACM" -> "journal", "IEEE Software" -> "software") is kept whole, so that a
+    source's bare "Journal" or "Software" matches no venue."""
+    key = normalize(name)
+    if len(key.split()) <= 1 and len(re.findall(r"\w+", name)) > 1:
+        return "=" + " ".join(re.sub(r"[^\w]+", " ", name.casefold()).split())
+    return key
+
+
 def is_not_a_venue(text: str) -> bool:
-    """True for arXiv, CoRR and other preprint servers (S2 ``venue: "arXiv.org"``, ``journal.name: "ArXiv"``)."""
-    folded = re.sub(r"[^\w\s]", "", text.casefold()).strip()
-    return folded in _NOT_VENUES or folded.startswith("arxiv")
+    """True for arXiv, CoRR and every other preprint server (see :func:`pipeline.venue_text.is_preprint_server`)."""
+    return is_preprint_server(text)
 
 
 def year_in(text: str | None) -> int | None:
@@ -79,6 +124,7 @@ class VenueTable:
         self._by_openreview: dict[str, Venue] = {}
         self._by_dblp: list[tuple[str, Venue]] = []
         self._openreview_cache: dict[str, Venue | None] = {}
+        self._dblp_sorted = True
         for row in rows:
             self.add(row)
 
@@ -86,7 +132,7 @@ class VenueTable:
         """Add or replace (same abbr, or same name when there is no abbr) one venue from a table row;
         a replaced venue is no longer found by any of its old names, venueids or DBLP keys.
 
-        Raises ValueError when ``name`` is missing or ``kind`` is not conference, journal or workshop.
+        Raises ValueError when ``name`` is missing or ``kind`` is not one of :data:`VENUE_KINDS`.
         """
         if not row.get("name"):
             raise ValueError("a venue needs a name")
@@ -95,7 +141,7 @@ class VenueTable:
             raise ValueError(f"venue {row['name']!r}: kind {kind!r} is not one of {', '.join(VENUE_KINDS)}")
         venue = Venue(name=row["name"], abbr=row.get("abbr", ""), kind=kind)
         self._openreview_cache.clear()
-        old = self._by_abbr.get(venue.abbr.casefold()) if venue.abbr else self._by_name.get(normalize(venue.name))
+        old = self._by_abbr.get(venue.abbr.casefold()) if venue.abbr else self._by_name.get(_name_key(venue.name))
         if old is not None:  # a replacement: forget every way the old row was found
             self.venues = [v for v in self.venues if v is not old]
             self._by_name = {k: v for k, v in self._by_name.items() if v is not old}
@@ -108,18 +154,22 @@ class VenueTable:
             self._by_abbr[venue.abbr.casefold()] = venue
             names.append(venue.abbr)
         for name in names:
-            self._by_name[normalize(name)] = venue
+            self._by_name[_name_key(name)] = venue
         for prefix in row.get("openreview", []):
             self._by_openreview[prefix.casefold()] = venue
         self._by_dblp.extend((prefix.casefold().rstrip("/") + "/", venue) for prefix in row.get("dblp", []))
-        self._by_dblp.sort(key=lambda pair: -len(pair[0]))
+        self._dblp_sorted = False
         return venue
 
     def by_name(self, text: str) -> Venue | None:
         """The venue whose name, alias or abbreviation ``text`` is (after :func:`normalize`), else None."""
         if not text or is_not_a_venue(text):
             return None
-        return self._by_name.get(normalize(text))
+        return self._by_name.get(normalize(text)) or self._by_name.get(_name_key(text))
+
+    def by_abbr(self, abbr: str) -> Venue | None:
+        """The venue whose abbreviation is ``abbr`` (case-insensitive), else None."""
+        return self._by_abbr.get(abbr.strip().casefold()) if abbr else None
 
     def by_openreview(self, venueid: str) -> Venue | None:
         """The venue of an OpenReview venueid such as ``ICLR.cc/2024/Conference`` (year left out), else None."""
@@ -129,8 +179,9 @@ class VenueTable:
 
     def _by_openreview_uncached(self, venueid: str) -> Venue | None:
         parts = [p for p in venueid.split("/") if p]
-        status_free = [p for p in parts if not re.fullmatch(r"(?i)(\d{4}|submission|rejected_submission|"
-                                                              r"withdrawn_submission|desk_rejected_submission)", p)]
+        status_free = [p for p in parts if not re.fullmatch(
+            r"(?i)(\d{4}|submission|(desk_)?rejected(_\w+)?|withdrawn_\w+|retracted_acceptance|submitted|"
+            r"under_review|decision_pending|assign(ing|ed)_ae)", p)]
         for length in range(len(status_free), 0, -1):
             venue = self._by_openreview.get("/".join(status_free[:length]).casefold())
             if venue:
@@ -140,6 +191,9 @@ class VenueTable:
     def by_dblp(self, key: str) -> Venue | None:
         """The venue of a DBLP key such as ``conf/nips/XiaoMZHL22``; ``journals/corr`` (arXiv) is None."""
         key = key.casefold()
+        if not self._dblp_sorted:  # longest prefix first; sorted once, not on every add
+            self._by_dblp.sort(key=lambda pair: -len(pair[0]))
+            self._dblp_sorted = True
         for prefix, venue in self._by_dblp:
             if key.startswith(prefix):
                 return venue
@@ -151,8 +205,10 @@ class VenueTable:
         Only abbreviations followed by a year count, so "CVPR" in a sentence about CVPR datasets does not.
         """
         for match in re.finditer(r"\b([A-Za-z][A-Za-z\-]{1,12})['’]?\s*(?:19|20)?\d{2}\b", text):
-            venue = self._by_abbr.get(match.group(1).casefold())
-            if venue:
+            word = match.group(1)
+            venue = self._by_abbr.get(word.casefold())
+            # written as the table writes it, or in capitals: "acc 95%" is no ACC, "neurips" is no venue
+            if venue and (word == venue.abbr or (word.isupper() and len(word) > 1)):
                 return venue
         return None
 
@@ -171,67 +227,15 @@ def default_table(extra: Iterable[dict] = ()) -> VenueTable:
     return table
 
 
-# ---- OpenReview status and awards ----------------------------------------------------------
-
-@lru_cache(maxsize=65536)
-def openreview_status(venueid: str | None, venue: str | None) -> str:
-    """Status of an OpenReview submission: ``accepted``, ``under review``, ``rejected``, ``withdrawn``,
-    ``desk rejected`` or ``unknown``.
-
-    From ``content.venueid``: ``<VenueId>`` is accepted; ``/Submission`` under review;
-    ``/Rejected_Submission``, ``/Withdrawn_Submission``, ``/Desk_Rejected_Submission``. Without a
-    venueid, ``content.venue`` "Submitted to ..." means rejected, "... Withdrawn ..." withdrawn,
-    and any other venue text is taken as accepted.
-    """
-    last = (venueid or "").rstrip("/").rsplit("/", 1)[-1].casefold()
-    if last == "submission" or last.endswith("_submission"):
-        return {"submission": "under review", "rejected_submission": "rejected",
-                "withdrawn_submission": "withdrawn",
-                "desk_rejected_submission": "desk rejected"}.get(last, "under review")
-    text = (venue or "").casefold()
-    if text.startswith("submitted to"):
-        return "rejected"
-    if "withdrawn" in text:
-        return "withdrawn"
-    if "desk rejected" in text or "desk_rejected" in text:
-        return "desk rejected"
-    if "conference submission" in text or text.endswith(" submission"):
-        return "under review"
-    if venueid or venue:
-        return "accepted"
-    return "unknown"
-
+# ---- awards in free text -------------------------------------------------------------------
 
 _AWARDS = (  # (pattern, award); checked in order, case-insensitive
     (r"notable[\s\-]*top[\s\-]*5\s*%", "Oral"),       # ICLR 2023's name for an oral
     (r"notable[\s\-]*top[\s\-]*25\s*%", "Spotlight"),  # ICLR 2023's name for a spotlight
     (r"\boral\b", "Oral"),
     (r"\bspotlight\b", "Spotlight"),
-    (r"\bbest[\s\-]+(student[\s\-]+)?paper(\s+(honorable mention|runner[\s\-]?up|award))?\b", None),
+    (r"\b(best|outstanding|distinguished)[\s\-]+(student[\s\-]+)?paper(\s+(honorable mention|runner[\s\-]?up|award))?\b", None),
 )
-_PLAIN = re.compile(r"\b(poster|accept(ed)?|main|conference|track|findings|publication|published)\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=65536)
-def openreview_award(venue: str | None) -> tuple[str | None, str | None]:
-    """The award in an OpenReview venue string such as ``ICLR 2024 spotlight``.
-
-    The decision is what follows the year (``<short name> <year> <decision>``); without a year,
-    only an award word counts. Returns (award, unknown decision): ``Oral``, ``Spotlight``,
-    ``Best Paper ...`` or None; and the decision verbatim when it is neither an award nor a plain
-    acceptance ("poster", "Accept"), e.g. ``"Top 1%"``, for the caller to report.
-    """
-    if not venue:
-        return None, None
-    for pattern, award in _AWARDS:
-        match = re.search(pattern, venue, re.IGNORECASE)
-        if match:
-            return award or match.group(0).strip().title(), None
-    match = _YEAR.search(venue)
-    decision = venue[match.end():].strip(" ()-,:") if match else ""
-    if not decision or _PLAIN.search(decision):
-        return None, None
-    return None, decision
 
 
 def comment_award(comment: str | None) -> str | None:
