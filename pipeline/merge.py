@@ -273,7 +273,7 @@ class _Merger:
         if award:
             sources["award"] = "config"
         elif or_accepted and venue_source == "openreview":
-            award, unclear = openreview_award(reading)
+            award, unclear = openreview_award(choice)
             if unclear and award:
                 self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; shown as written. "
                                  "Set award = \"...\" in config to change it")

@@ -81,9 +81,9 @@ _AWARD_WORDS = (
 )
 _CLEAR_AWARD = re.compile(r"(?i)\b(best|outstanding|distinguished|honou?rable|award|prize|top\s*\d+(\.\d+)?\s*%)")
 #: Decision words that say "accepted" and nothing more (folded, any combination).
-_PLAIN_WORDS = ("poster", "accept", "accepted", "regular", "conditional", "present", "archive", "invite", "inviteto",
-                "to", "main", "conference", "track", "paper", "papers", "publication", "published", "camera", "ready",
-                "short", "long", "full", "presentation")
+_PLAIN_WORDS = ("poster", "accept", "accepted", "acceptance", "decision", "regular", "conditional", "present", "archive",
+                "invite", "inviteto", "to", "main", "conference", "track", "paper", "papers", "publication",
+                "published", "camera", "ready", "short", "long", "full", "presentation")
 
 
 def pretty_id(group_id: str) -> str:
@@ -213,8 +213,10 @@ def read_openreview(venueid: str | None, venue: str | None) -> ReadVenue:
     parts = venueid.split("/")
     last = parts[-1]
     folded_last = last.casefold()
-    host_id = parts[0]
-    host = re.sub(r"\..*", "", host_id)
+    year_at = next((n for n, p in enumerate(parts) if _YEAR.fullmatch(p)), None)
+    prefix_parts = parts[:year_at] if year_at else parts[:1]  # "colmweb.org/COLM" of colmweb.org/COLM/2024/...
+    host_id = "/".join(prefix_parts)
+    host = re.sub(r"\..*", "", prefix_parts[-1])
     stage_status = None
     if len(parts) >= 2 and folded_last in _JOURNAL_STAGES and (_journal_like(host_id) or len(parts) == 2):
         stage_status = _JOURNAL_STAGES[folded_last], f"venueid stage {last!r}"
@@ -226,7 +228,7 @@ def read_openreview(venueid: str | None, venue: str | None) -> ReadVenue:
                 stage_status = status, f"venueid stage {last!r}"
                 break
     group_parts = parts[:-1] if stage_status else parts
-    after_year = [p for p in group_parts[1:] if not _YEAR.fullmatch(p)]
+    after_year = group_parts[year_at + 1:] if year_at else group_parts[len(prefix_parts):]
     workshop = None
     track = kind = None
     for n, part in enumerate(after_year):

@@ -45,6 +45,7 @@ class Choice:
         name_from: where the shown name comes from ("venue table", "S2 venue", "S2 journal.name", ...).
         accepted: False when the source names the venue but says the paper is not (yet) in it
             (an arXiv comment "submitted to X"); such a choice is never shown.
+        decision: OpenReview's decision words left for the award ("Oral", "spotlightposter"), or None.
     """
 
     venue: Venue
@@ -53,6 +54,7 @@ class Choice:
     kind_from: str
     name_from: str
     accepted: bool = True
+    decision: str | None = None
 
 
 def _dblp_kind(key: str | None) -> tuple[str | None, str | None]:
@@ -148,9 +150,18 @@ def from_openreview(record: SourceRecord, table: VenueTable) -> tuple[Choice | N
     if read.status != "accepted":
         return None, read
     year = read.year or record.year
+    choice = _openreview_venue(read, year, table)
+    return (_decided(choice, read) if choice else None), read
+
+
+def _openreview_venue(read: ReadVenue, year: int | None, table: VenueTable) -> Choice | None:
     known = table.by_openreview(read.group) if read.group else None
+    if known is not None and read.decision and re.search(r"(?i)\bfindings\b", read.decision):
+        findings = table.by_name(f"Findings of {known.abbr or known.name}")  # "EMNLP 2023 Findings"
+        if findings:
+            return Choice(findings, year, "openreview", "venue table", "venue table (Findings)")
     if known is not None and (known.kind == "workshop" or not (read.track or read.workshop)):
-        return Choice(known, year, "openreview", "venue table", "venue table"), read
+        return Choice(known, year, "openreview", "venue table", "venue table")
     host = None
     if read.host_id:
         host = table.by_openreview(f"{read.host_id}/Conference") or table.by_openreview(read.host_id)
@@ -161,23 +172,30 @@ def from_openreview(record: SourceRecord, table: VenueTable) -> tuple[Choice | N
         shown_host = (host.abbr or host.name) if host else (read.host or "")
         return Choice(Venue(name=name, kind="workshop", host=shown_host), year, "openreview",
                       "OpenReview venueid (Workshop)" if read.group and "/" in read.group else "OpenReview venue text",
-                      "OpenReview workshop name"), read
+                      "OpenReview workshop name")
     if read.track:
         base = host or Venue(name=read.host or read.group or "OpenReview venue", kind="conference")
         return Choice(Venue(name=base.name, abbr=base.abbr, kind=read.kind or "workshop", track=read.track), year,
-                      "openreview", "OpenReview track", "venue table" if host else "OpenReview venue text"), read
+                      "openreview", "OpenReview track", "venue table" if host else "OpenReview venue text")
     if host is not None:
-        return Choice(host, year, "openreview", "venue table", "venue table"), read
+        return Choice(host, year, "openreview", "venue table", "venue table")
     name = read.short_name or read.host or (read.group or "").split("/")[0]
     if not name:
-        return None, read
-    kind = read.kind or "conference"
-    return Choice(Venue(name=name, kind=kind), year, "openreview", "OpenReview venueid", "OpenReview venue text"), read
+        return None
+    return Choice(Venue(name=name, kind=read.kind or "conference"), year, "openreview", "OpenReview venueid",
+                  "OpenReview venue text")
 
 
-def openreview_award(read: ReadVenue) -> tuple[str | None, str | None]:
-    """(award, unclear decision words) of an accepted reading; see :func:`decision_award`."""
-    return decision_award(read.decision)
+def _decided(choice: Choice, read: ReadVenue) -> Choice:
+    """``choice`` with the reading's decision words, unless the venue itself took them (Findings)."""
+    if choice.name_from == "venue table (Findings)":
+        return choice
+    return dataclasses.replace(choice, decision=read.decision)
+
+
+def openreview_award(choice: Choice) -> tuple[str | None, str | None]:
+    """(award, unclear decision words) of OpenReview's venue choice; see :func:`decision_award`."""
+    return decision_award(choice.decision)
 
 
 # ---- Semantic Scholar -----------------------------------------------------------------------------

@@ -165,3 +165,19 @@ def test_an_old_api1_note_names_its_venue_by_invitation_and_its_status_by_the_de
         pub, _ = _merge_one(Entry(key="p", index=0, openreview=(full.openreview_forum,)), {"openreview": full})
         assert (full.decision, pub.status, pub.year) == ("accept", "accepted", 2018)
         assert pub.venue.label() == "CDNNRIA Workshop at NeurIPS" and pub.section == "conference"
+
+
+@pytest.mark.parametrize("venueid, venue, label, award", [
+    # venue ids whose venue prefix has several segments, as the venue table's OpenReview prefixes say
+    ("colmweb.org/COLM/2024/Conference", "COLM 2024", "Conference on Language Modeling (COLM)", None),
+    ("robot-learning.org/CoRL/2023/Conference", "CoRL 2023 Oral", "Conference on Robot Learning (CoRL)", "Oral"),
+    ("aclweb.org/ACL/2024/Conference", "ACL 2024 Main",
+     "Annual Meeting of the Association for Computational Linguistics (ACL)", None),
+    # Findings is a venue of its own, not a decision word
+    ("EMNLP/2023/Conference", "EMNLP 2023 Findings", "Findings of the Association for Computational Linguistics: EMNLP",
+     None),
+])
+def test_openreview_venue_prefixes_and_findings(venueid, venue, label, award):
+    pub, warnings = _note(9, venueid, venue)
+    assert (pub.status, pub.venue.label(), pub.award) == ("accepted", label, award)
+    assert not any("award" in w for w in warnings)
