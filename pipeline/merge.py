@@ -38,6 +38,7 @@ string gave the shown name) and ``venue_kind`` (the evidence for the kind).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 from harvest.records import SourceRecord
 
 from .config import Config, Entry
-from .text import clean_name, clean_text, clean_title, fold_name, is_owner, prefer_full_names
+from .text import clean_name, clean_text, clean_title, fold_name, is_owner, people_differ, prefer_full_names
 from .venue_choice import Choice, from_arxiv, from_openreview, from_s2, openreview_award, openreview_reading
 from .venue_text import kind_from_wording
 from .venues import KIND_SECTION, Venue, VenueTable, comment_award
@@ -118,10 +119,12 @@ class Publication:
 
 @dataclass
 class MergeResult:
-    """Publications in config order, and warnings a user should act on."""
+    """Publications in config order, warnings a user should act on, and notes (news such as the
+    authors of an accepted version replacing a preprint's)."""
 
     publications: list[Publication]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
 def s2_request_id(entry: Entry) -> str | None:
@@ -135,17 +138,37 @@ def s2_request_id(entry: Entry) -> str | None:
     return None
 
 
-def _entry_records(entry: Entry, harvest: Harvest) -> dict[str, SourceRecord]:
+def _entry_records(entries: Entry | list[Entry], harvest: Harvest) -> dict[str, SourceRecord]:
+    """Each source's record for the entries (one paper listed once or more): the first found, in order."""
     found: dict[str, SourceRecord] = {}
-    for source, ids in (("arxiv", entry.arxiv), ("openreview", entry.openreview)):
-        for ident in ids:
-            record = harvest.records[source].get(ident)
-            if record and source not in found:
-                found[source] = record
-    s2_id = s2_request_id(entry)
-    if s2_id and s2_id in harvest.records["s2"]:
-        found["s2"] = harvest.records["s2"][s2_id]
+    for entry in [entries] if isinstance(entries, Entry) else entries:
+        for source, ids in (("arxiv", entry.arxiv), ("openreview", entry.openreview)):
+            for ident in ids:
+                record = harvest.records.get(source, {}).get(ident)
+                if record and source not in found:
+                    found[source] = record
+        s2_id = s2_request_id(entry)
+        if s2_id and s2_id in harvest.records.get("s2", {}) and "s2" not in found:
+            found["s2"] = harvest.records["s2"][s2_id]
     return found
+
+
+def _unite(entries: list[Entry]) -> Entry:
+    """One entry for a paper listed several times: the first entry's key, place and overrides, then the
+    others' IDs, links and any override the first lacks."""
+    first, rest = entries[0], entries[1:]
+    values = {}
+    for name in ("arxiv", "openreview", "doi", "s2"):
+        values[name] = tuple(dict.fromkeys(i for e in entries for i in getattr(e, name)))
+    for name in ("title", "authors", "venue", "year", "award", "section", "code", "link"):
+        values[name] = next((getattr(e, name) for e in entries if getattr(e, name) is not None), None)
+    values["links"] = tuple(dict.fromkeys(link for e in entries for link in e.links))
+    extra = {}
+    for e in rest:
+        extra.update({k: v for k, v in getattr(e, "labels", {}).items() if k not in getattr(first, "labels", {})})
+    if hasattr(first, "labels"):
+        values["labels"] = {**extra, **first.labels}
+    return dataclasses.replace(first, **values)
 
 
 def _first(*candidates: tuple[str, object]) -> tuple[str | None, object]:
@@ -161,6 +184,7 @@ class _Merger:
         self.table = table
         self.owner_names = (config.owner.name, *config.owner.variants)
         self.warnings: list[str] = []
+        self.notes: list[str] = []
         self.records: dict[str, dict[str, SourceRecord]] = {}  # entry key -> its records
 
     def warn(self, entry: Entry, message: str) -> None:
@@ -212,8 +236,11 @@ class _Merger:
         return None
 
     # -- one entry --------------------------------------------------------------------------
-    def publication(self, entry: Entry, harvest: Harvest) -> Publication:
-        recs = self.records[entry.key] = _entry_records(entry, harvest)
+    def publication(self, entries: Entry | list[Entry], harvest: Harvest) -> Publication:
+        """The Publication of one paper: one config entry, or several that are certainly the same paper."""
+        group = [entries] if isinstance(entries, Entry) else entries
+        entry = _unite(group) if len(group) > 1 else group[0]
+        recs = self.records[entry.key] = _entry_records(group, harvest)
         ax, orv, s2 = recs.get("arxiv"), recs.get("openreview"), recs.get("s2")
         sources: dict[str, str] = {}
 
@@ -237,6 +264,10 @@ class _Merger:
 
         source, authors = _first(("config", entry.authors), ("arxiv", ax and ax.authors),
                                  ("openreview", orv and orv.authors), ("s2", s2 and s2.authors))
+        if source == "arxiv":
+            source, authors = self._version_of_record_authors(entry, ax, (
+                ("the accepted version (OpenReview)", "openreview", orv.authors if or_accepted and orv else ()),
+                ("the published version (Semantic Scholar)", "s2", s2.authors if s2_has_venue and s2 else ())))
         authors = tuple(clean_text(a) if source == "config" else clean_name(a, latex=source == "arxiv")
                         for a in (authors or ()))
         if source and source != "config":
@@ -335,20 +366,63 @@ class _Merger:
             corpus_id=s2.corpus_id if s2 else None, links=tuple(links), field_sources=sources, stale=stale,
         )
 
-    def cross_links(self, publications: list[Publication], harvest: Harvest) -> None:
-        """Report records that carry an identifier of another entry (same paper listed twice?)."""
-        owner_of: dict[str, Entry] = {}
-        for entry in self.config.papers:
-            for ident in entry.identifiers():
-                owner_of[ident] = entry
-        for entry in self.config.papers:
-            for source, record in (self.records.get(entry.key) or _entry_records(entry, harvest)).items():
-                for ident in sorted(record.identifiers()):
-                    other = owner_of.get(ident)
-                    if other is not None and other.key != entry.key:
-                        self.warn(entry, f"its {source} record carries {ident}, which paper #{other.index + 1} "
-                                         f"({other.key}) lists; if they are the same paper, merge the two entries")
+    def _version_of_record_authors(self, entry: Entry, ax: SourceRecord,
+                                   versions: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[str, tuple[str, ...]]:
+        """arXiv's author list, unless an accepted or published version names another set of people:
+        then that version's list, with a note naming who it adds and drops. OpenReview's camera-ready
+        counts on any difference; Semantic Scholar's only when it adds or drops people (its spellings
+        are noisy: "Zhimin Luo" for "Zhi-Quan Luo")."""
+        for what, source, authors in versions:
+            if not authors:
+                continue
+            added, dropped = people_differ(ax.authors, authors)
+            if not (added or dropped) or (source == "s2" and len(authors) == len(ax.authors)):
+                continue
+            change = "; ".join(part for part in (f"adds {', '.join(added)}" if added else "",
+                                                 f"drops {', '.join(dropped)}" if dropped else "") if part)
+            self.notes.append(f"{entry.key}: authors from {what}, which {change} against arXiv "
+                              f"{ax.source_id} ({len(ax.authors)} authors)")
+            return source, authors
+        return "arxiv", ax.authors
 
+    def same_paper_groups(self, harvest: Harvest) -> list[list[Entry]]:
+        """Config entries grouped by paper: entries whose records share an identifier that cannot be
+        mistaken (S2 paperId or CorpusId, DOI, arXiv ID, OpenReview forum, as the sources return them)
+        are one paper. Groups keep config order; each merge is reported with the edit that makes it."""
+        papers = list(self.config.papers)
+        parent = list(range(len(papers)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        owner: dict[str, int] = {}
+        shared: dict[tuple[int, int], str] = {}
+        for i, entry in enumerate(papers):
+            idents = set(entry.identifiers())
+            for record in _entry_records(entry, harvest).values():
+                idents |= record.identifiers()
+            for ident in sorted(idents):
+                if ident in owner and root(owner[ident]) != root(i):
+                    a, b = sorted((root(owner[ident]), root(i)))
+                    parent[b] = a
+                    shared.setdefault((owner[ident], i), ident)
+                owner.setdefault(ident, i)
+        groups: dict[int, list[Entry]] = {}
+        for i, entry in enumerate(papers):
+            groups.setdefault(root(i), []).append(entry)
+        for (a, b), ident in shared.items():
+            first, other = papers[a], papers[b]
+            moved = [f'{kind} = "{value}"' for kind in ("arxiv", "openreview", "doi", "s2")
+                     for value in getattr(other, kind) if value not in getattr(first, kind)]
+            self.warnings.append(
+                f"papers #{first.index + 1} ({first.key}) and #{other.index + 1} ({other.key}) are one paper (both "
+                f"have {ident}); listed once, at #{first.index + 1}. To merge them in config.toml, "
+                + (f"add {', '.join(moved)} to paper #{first.index + 1} and " if moved else "")
+                + f"remove paper #{other.index + 1}" + (f" (line {other.line})" if other.line else ""))
+        return sorted(groups.values(), key=lambda g: g[0].index)
 
     def look_alikes(self, publications: list[Publication]) -> None:
         """Report pairs of entries whose titles, authors and years agree: the same paper listed twice?
@@ -382,10 +456,10 @@ class _Merger:
 def merge(config: Config, harvest: Harvest, table: VenueTable) -> MergeResult:
     """Merge each config entry's records into a Publication (see the precedence table above).
 
-    Returns publications in config order and the warnings a user should act on.
+    Returns publications in config order (a paper listed twice once, at its first place), the
+    warnings a user should act on, and notes on choices the owner may want to know about.
     """
     merger = _Merger(config, table)
-    publications = [merger.publication(entry, harvest) for entry in config.papers]
-    merger.cross_links(publications, harvest)
+    publications = [merger.publication(group, harvest) for group in merger.same_paper_groups(harvest)]
     merger.look_alikes(publications)
-    return MergeResult(publications=publications, warnings=merger.warnings)
+    return MergeResult(publications=publications, warnings=merger.warnings, notes=merger.notes)

@@ -89,6 +89,7 @@ class RunReport:
     kept_previous: list[str] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     without_openreview: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -141,6 +142,7 @@ class RunReport:
         lines.extend(self._change_lines() or ["No change in the publication list."])
         if not self.dry_run:
             lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
+        lines.extend(f"note: {note}" for note in self.notes)
         lines.extend(f"warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 
@@ -166,6 +168,8 @@ class RunReport:
             for change in self.changes:
                 out.append(f"- **{change.kind}**: {change.title} (`{change.key}`)")
                 out.extend(f"  - {detail}" for detail in change.details)
+        if self.notes:
+            out += ["", "### Notes", ""] + [f"- {n}" for n in self.notes]
         if self.warnings:
             out += ["", "### Warnings", ""] + [f"- {w}" for w in self.warnings]
         return "\n".join(out) + "\n"
@@ -487,6 +491,7 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
     table = default_table(config.venues)
     result = merge(config, harvest, table)
     warnings.extend(result.warnings)
+    report.notes = list(result.notes)
     report.papers = len(result.publications)
     previous = _previous_papers(previous_json, warnings, json_path)
     result.publications = _keep_previous_entries(result.publications, previous, _page_entries(homepage_text, config),

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-__all__ = ["clean_title", "clean_text", "clean_name", "fold_name", "is_owner", "is_initials_of", "prefer_full_names"]
+__all__ = ["clean_title", "clean_text", "clean_name", "fold_name", "is_owner", "is_initials_of", "prefer_full_names",
+           "same_person", "people_differ"]
 
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\))", re.DOTALL)
 _LATEX = LatexNodes2Text(math_mode="verbatim")
@@ -125,3 +126,23 @@ def prefer_full_names(chosen: tuple[str, ...], others: list[tuple[str, ...]]) ->
                 names[i] = other[i]
                 break
     return tuple(names), notes
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two author names are the same person as written: equal after folding, or one the
+    initials form of the other ("D.K. He" / "Di He" counts only when :func:`is_initials_of` says so)."""
+    return fold_name(a) == fold_name(b) or is_initials_of(a, b) or is_initials_of(b, a)
+
+
+def people_differ(base: tuple[str, ...], other: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(names in ``other`` that ``base`` lacks, names in ``base`` that ``other`` lacks), matching each
+    name at most once with :func:`same_person`; order and spelling variants do not count."""
+    left = list(base)
+    added = []
+    for name in other:
+        match = next((n for n in left if same_person(n, name)), None)
+        if match is None:
+            added.append(name)
+        else:
+            left.remove(match)
+    return added, left

@@ -160,16 +160,73 @@ def test_title_text_is_cleaned():
     assert pub.title == "Sparse $\\ell_1$ recovery & Schölkopf's Bayes"
 
 
-def test_record_naming_another_entry_is_reported_not_merged():
-    a = Entry(key="a", index=0, arxiv=("2005.05650",))
-    b = Entry(key="b", index=1, doi=("10.1007/978-3-030-58452-8_8",))
+def test_an_s2_record_naming_another_entrys_arxiv_id_makes_them_one_entry():
+    a = Entry(key="a", index=0, arxiv=("2005.05650",), code="https://github.com/x/y")
+    b = Entry(key="b", index=1, doi=("10.1007/978-3-030-58452-8_8",), line=12)
     harvest = Harvest()
     s2 = s2_record("DOI:10.1007/978-3-030-58452-8_8", "ECCV", AUTHORS, 2020,
                    externalIds={"ArXiv": "2005.05650", "DOI": "10.1007/978-3-030-58452-8_8"})
     harvest.records["s2"][s2.requested_id] = s2
     result = merge(config(a, b), harvest, default_table())
-    assert len(result.publications) == 2
-    assert any("carries arxiv:2005.05650, which paper #1 (a) lists" in w for w in result.warnings)
+    assert [p.key for p in result.publications] == ["a"]
+    pub = result.publications[0]
+    assert (pub.arxiv_id, pub.doi, pub.venue.abbr) == ("2005.05650", "10.1007/978-3-030-58452-8_8", "ECCV")
+    assert [label for label, _ in pub.links] == ["link", "arxiv", "code"]
+    warning = next(w for w in result.warnings if "are one paper" in w)
+    assert "papers #1 (a) and #2 (b) are one paper (both have arxiv:2005.05650); listed once, at #1" in warning
+    assert 'add doi = "10.1007/978-3-030-58452-8_8" to paper #1 and remove paper #2 (line 12)' in warning
+
+
+def test_two_entries_that_s2_answers_with_one_paper_id_give_one_entry():
+    a = Entry(key="a", index=0, doi=("10.1016/j.neunet.2023.01.026",))
+    b = Entry(key="b", index=1, arxiv=("2302.00232",))
+    harvest = Harvest()
+    for requested in ("DOI:10.1016/j.neunet.2023.01.026", "ARXIV:2302.00232"):
+        harvest.records["s2"][requested] = s2_record(requested, "Neural Networks", AUTHORS, 2023)
+    result = merge(config(a, b), harvest, default_table())
+    assert len(result.publications) == 1 and result.publications[0].key == "a"
+    assert any("(both have s2:" + "0" * 40 + ")" in w for w in result.warnings)
+
+
+def test_two_different_papers_with_one_title_stay_two():
+    a = Entry(key="a", index=0, arxiv=("2301.00001",))
+    b = Entry(key="b", index=1, arxiv=("2302.00002",))
+    harvest = Harvest()
+    for ident, who in (("2301.00001", ["Ada Lovelace"]), ("2302.00002", ["Alan Turing"])):
+        harvest.records["arxiv"][ident] = ax_record(ident, "Deep Learning", who, "2023-01-05")
+    result = merge(config(a, b), harvest, default_table())
+    assert [p.key for p in result.publications] == ["a", "b"]
+    assert not any("one paper" in w for w in result.warnings)
+
+
+def test_the_accepted_versions_authors_win_when_they_name_other_people():
+    arxiv_five = ["Mingqing Xiao", "Qingyan Meng", "Zongpeng Zhang", "Di He", "Zhouchen Lin"]
+    camera_ready = arxiv_five[:4] + ["Yisen Wang", "Zhouchen Lin"]
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2402.11984",), openreview=("MeB86edZ1P",)),
+                 arxiv=ax_record("2402.11984", "T", arxiv_five, "2024-02-19"),
+                 openreview=or_record("MeB86edZ1P", "ICLR 2024 poster", "ICLR.cc/2024/Conference", "T", camera_ready))
+    assert pub.authors == tuple(camera_ready) and pub.field_sources["authors"] == "openreview"
+    result = merge(config(Entry(key="p", index=0, arxiv=("2402.11984",), openreview=("MeB86edZ1P",))),
+                   _harvest(arxiv=ax_record("2402.11984", "T", arxiv_five, "2024-02-19"),
+                            openreview=or_record("MeB86edZ1P", "ICLR 2024 poster", "ICLR.cc/2024/Conference", "T",
+                                                 camera_ready)), default_table())
+    assert result.notes == ["p: authors from the accepted version (OpenReview), which adds Yisen Wang against arXiv "
+                            "2402.11984v1 (5 authors)"]
+
+
+def test_a_spelling_difference_in_s2_does_not_replace_the_arxiv_authors():
+    arxiv_names = ["Qingyan Meng", "Mingqing Xiao", "Zhi-Quan Luo"]
+    pub, _ = one(Entry(key="p", index=0, arxiv=("2302.14311",)),
+                 arxiv=ax_record("2302.14311", "T", arxiv_names, "2023-02-28"),
+                 s2=s2_record("ARXIV:2302.14311", "ICCV", ["Qingyan Meng", "Mingqing Xiao", "Zhimin Luo"], 2023))
+    assert pub.authors == tuple(arxiv_names) and pub.field_sources["authors"] == "arxiv"
+
+
+def _harvest(**records):
+    harvest = Harvest()
+    for source, record in records.items():
+        harvest.records[source][record.requested_id] = record
+    return harvest
 
 
 def test_paper_with_no_data_yet_is_kept_with_its_id():
