@@ -27,6 +27,7 @@ __all__ = [
     "normalize_openreview",
     "normalize_s2",
     "arxiv_from_doi",
+    "normalize_pii",
 ]
 
 
@@ -167,3 +168,24 @@ def normalize_s2(value: str) -> str:
         return text.lower()
     raise IdError(f"{value!r} is not a Semantic Scholar ID; accepted forms: a 40-hex paperId, "
                   "CorpusId:215416146, https://www.semanticscholar.org/paper/<title>/<paperId>")
+
+
+_PII = re.compile(r"^[SB][0-9]{7}[0-9X][0-9]{2}[0-9]{5}[0-9X]$")
+
+
+def normalize_pii(value: str) -> str:
+    """Return an Elsevier PII (Publisher Item Identifier) in compact upper case.
+
+    Accepts ``S0893608024000352``, ``S0092-8674(23)00123-4`` and ScienceDirect / Cell Press URLs
+    (``https://www.sciencedirect.com/science/article/pii/S0893608024000352``). Raises IdError for
+    anything else.
+    """
+    text = value.strip()
+    if "/" in text:
+        match = re.search(r"/(?:pii|fulltext)/([^/?#]+)", urlparse(text if "://" in text else "https://" + text).path)
+        text = match.group(1) if match else text
+    compact = re.sub(r"[()\-\s]", "", text).upper()
+    if not _PII.match(compact):
+        raise IdError(f"{value!r} is not an Elsevier PII; accepted forms: S0893608024000352, "
+                      "S0092-8674(23)00123-4, https://www.sciencedirect.com/science/article/pii/S0893608024000352")
+    return compact

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_s2
+from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_pii, normalize_s2
 from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, SourceSettings
 
 from .venue_text import KINDS as VENUE_KINDS
@@ -27,9 +27,11 @@ __all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "S
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
 
-_ID_KEYS = ("arxiv", "openreview", "doi", "s2")
-_PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links")
-_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections")
+_ID_KEYS = ("arxiv", "openreview", "doi", "s2", "pii")
+_PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links",
+               "labels")
+_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", "venue_names")
+_LINK_KINDS = ("openreview", "link", "arxiv", "code")
 _RUN_KEYS = ("deadline_s", "max_age_h")
 _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
 _SECTION_KEYS = ("order", "conference", "journal", "book", "preprint", "undecided")
@@ -79,8 +81,11 @@ class Entry:
         index: position in config, 0-based; ties in sorting keep this order.
         line: line of the ``[[paper]]`` header in the file, for messages.
         arxiv, openreview, doi, s2: canonical IDs (see harvest.ids), duplicates removed.
+        pii: Elsevier PIIs (ScienceDirect, Cell Press links), compact upper case (``S0893608024000352``).
         title, authors, venue, year, award, section: overrides; they win over every source.
         code: code repository URL; link: publisher page URL; links: other named links.
+        labels: the label shown for a link kind ("openreview", "link", "arxiv", "code") when it is
+            not the kind's own name, as the owner's page writes it (``{"arxiv": "arXiv"}``).
     """
 
     key: str
@@ -90,6 +95,7 @@ class Entry:
     openreview: tuple[str, ...] = ()
     doi: tuple[str, ...] = ()
     s2: tuple[str, ...] = ()
+    pii: tuple[str, ...] = ()
     title: str | None = None
     authors: tuple[str, ...] | None = None
     venue: str | None = None
@@ -99,6 +105,7 @@ class Entry:
     code: str | None = None
     link: str | None = None
     links: tuple[tuple[str, str], ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
 
     def identifiers(self) -> set[str]:
         """Namespaced identifier keys (``arxiv:...``, ``doi:...``, ``openreview:...``, ``s2:...``)."""
@@ -115,6 +122,9 @@ class Config:
         max_age_h: ``[run] max_age_h``: a paper a source answered for less than this many hours
             ago is not asked again (default 72; ``--refresh`` asks anyway).
         venues: ``[[venue]]`` rows that add to or replace rows of the venue table (same keys).
+        venue_names: ``[venue_names]``: the owner's own name for a venue, by its abbreviation or
+            table name (``{"ICCV": "International Conference on Computer Vision"}``), shown instead of
+            the table's name for every paper there.
         section_order, section_titles: ``[sections]``: the order of the sections on the page and
             their headings.
         undecided_section: ``[sections] undecided``: where a paper goes whose venue's kind no
@@ -130,6 +140,7 @@ class Config:
     deadline_s: float = 120.0
     max_age_h: float = 72.0
     venues: tuple[dict, ...] = ()
+    venue_names: dict[str, str] = field(default_factory=dict)
     section_order: tuple[str, ...] = SECTIONS
     section_titles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
     undecided_section: str = "journal"
@@ -199,7 +210,7 @@ class _Checker:
 def _ids(check: _Checker, kind: str, value: Any, where: str, line: int | None) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
     normalize = {"arxiv": normalize_arxiv, "openreview": normalize_openreview, "doi": normalize_doi,
-                 "s2": normalize_s2}[kind]
+                 "s2": normalize_s2, "pii": normalize_pii}[kind]
     out: list[str] = []
     for item in values:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
@@ -269,8 +280,16 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
                                                       "e.g. links = { slides = \"https://...\" }", kline("links"))
         values["links"] = tuple((str(label), check.url(url, f"{where}, links.{label}", kline("links")))
                                 for label, url in links.items())
+    if "labels" in raw:
+        labels = raw["labels"]
+        if not isinstance(labels, dict) or not all(k in _LINK_KINDS and isinstance(v, str) and v.strip()
+                                                   and "]" not in v and "\n" not in v for k, v in labels.items()):
+            raise check.fail(f"{where}, key 'labels'", "expected a table of link kind = label, the kinds being "
+                                                       f"{', '.join(_LINK_KINDS)}, e.g. labels = {{ arxiv = \"arXiv\" }}",
+                             kline("labels"))
+        values["labels"] = {k: v.strip() for k, v in labels.items()}
     if not any(values.get(kind) for kind in _ID_KEYS) and not values.get("title"):
-        raise check.fail(where, "a paper needs an ID (arxiv, openreview, doi or s2) or, for a paper no API "
+        raise check.fail(where, "a paper needs an ID (arxiv, openreview, doi, s2 or pii) or, for a paper no API "
                                 "knows, a title, authors, venue and year", line)
     if "key" in raw:
         key = check.string(raw["key"], f"{where}, key 'key'", kline("key"))
@@ -414,7 +433,9 @@ def load(path: str | Path) -> Config:
     config = Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
                     papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
                     max_age_h=float(max_age),
-                    venues=_venues(check, raw.get("venue", [])), **_sections(check, raw.get("sections", {})))
+                    venues=_venues(check, raw.get("venue", [])),
+                    venue_names=_venue_names(check, raw.get("venue_names", {})),
+                    **_sections(check, raw.get("sections", {})))
     if not papers:
         raise check.fail("paper", "no [[paper]] listed; add one per paper (see README, 'Configuration'). "
                                   "A run with none would empty the publication list")
@@ -443,6 +464,17 @@ def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:
             raise check.fail(f"{where}, key 'abbr'", f"expected a string, got {abbr!r}")
         out.append({**row, "name": name, "kind": kind, "abbr": abbr.strip()})
     return tuple(out)
+
+
+def _venue_names(check: _Checker, raw: Any) -> dict[str, str]:
+    line = _table_line(check.text, "venue_names")
+    if not isinstance(raw, dict):
+        raise check.fail("venue_names", "expected a table [venue_names] of venue = \"your name for it\"", line)
+    out = {}
+    for key, value in raw.items():
+        where = f"venue_names.{key}"
+        out[str(key)] = check.string(value, where, _key_line(check.text, line, key) or line)
+    return out
 
 
 def _sections(check: _Checker, raw: Any) -> dict[str, Any]:

@@ -46,18 +46,50 @@ class InitResult:
     unmapped: list[str] = field(default_factory=list)
 
 
+_DOI_TAILS = re.compile(r"/(full|abstract|pdf|epdf|html|meta|fulltext|summary|references|figures|epub|view|"
+                        r"suppl_file|supplemental|citedby|issuetoc)$", re.I)
+_NATURE = re.compile(r"^/articles/([a-z]+[\w.\-]*\d[\w.\-]*?)(?:\.pdf)?/?$", re.I)
+_OUP = re.compile(r"^/([a-z]+)/article(?:-abstract|-pdf)?/\d+/[\w\-]+/([a-z]{2,6}\d{2,7})(?:/|$)", re.I)
+_PII = re.compile(r"/pii/(S?[0-9X()\-]{15,24})", re.I)
+_CELL_PII = re.compile(r"/fulltext/(S[0-9]{4}-[0-9]{3}[0-9X]\([0-9]{2}\)[0-9]{5}-[0-9X])", re.I)
+
+
 def _doi_in_url(url: str) -> str | None:
-    """A DOI inside a publisher URL (``link.springer.com/chapter/10.1007/978-...``), else None."""
+    """The DOI a publisher URL carries: in its path (Springer, Wiley, ACM, Taylor & Francis, Science,
+    Frontiers, ``/doi/...``), in its query (PLOS ``?id=10.1371/...``), or by the publisher's rule
+    (nature.com ``/articles/s41467-...`` is ``10.1038/s41467-...``; OUP ``/bioinformatics/article/39/1/btac760``
+    is ``10.1093/bioinformatics/btac760``); None when it carries none."""
+    parsed = urlparse(url)
+    host = parsed.netloc.lower()
+    path = unquote(parsed.path)
+    candidates = [path] + [unquote(v) for v in re.split(r"[&;]", parsed.query) for v in [v.partition("=")[2]]]
+    for text in candidates:
+        match = _DOI_IN_URL.search(text)
+        if not match:
+            continue
+        doi = _DOI_TAILS.sub("", match.group(1).rstrip("/"))
+        doi = re.sub(r"\.pdf$", "", doi, flags=re.I)
+        try:
+            return normalize_doi(doi)
+        except IdError:
+            continue
+    nature = _NATURE.match(path) if host.endswith("nature.com") else None
+    if nature:
+        return normalize_doi(f"10.1038/{nature.group(1)}")
+    oup = _OUP.match(path) if host.endswith("academic.oup.com") else None
+    if oup:
+        return normalize_doi(f"10.1093/{oup.group(1).lower()}/{oup.group(2).lower()}")
+    return None
+
+
+def pii_in_url(url: str) -> str | None:
+    """The Elsevier PII of a ScienceDirect (``/science/article/pii/S0893608024000352``) or Cell Press
+    (``/fulltext/S0092-8674(23)00123-4``) link, in its compact form (``S0893608024000352``); else None."""
     path = unquote(urlparse(url).path)
-    match = _DOI_IN_URL.search(path)
+    match = _PII.search(path) or _CELL_PII.search(path)
     if not match:
         return None
-    doi = re.sub(r"/(full|abstract|pdf|epdf|html|meta|fulltext)$", "", match.group(1).rstrip("/"), flags=re.I)
-    doi = re.sub(r"\.pdf$", "", doi, flags=re.I)
-    try:
-        return normalize_doi(doi)
-    except IdError:
-        return None
+    return re.sub(r"[()\-]", "", match.group(1)).upper()
 
 
 def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, list[str]]:
@@ -100,6 +132,9 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
             continue
         if doi:
             add("doi", doi)
+        pii = None if doi else pii_in_url(url)
+        if pii:
+            add("pii", pii)
         if low == "code" or any(host == h or host.endswith("." + h) for h in _CODE_HOSTS):
             if "code" in table:
                 extra[low or "code"] = url
@@ -109,12 +144,12 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
         if "link" not in table and low in ("link", "paper", "pdf", "publisher", "proceedings", "doi", "html"):
             table["link"] = url
             continue
-        if "link" not in table and not doi and low not in ("slides", "poster", "video", "talk", "blog", "website",
+        if "link" not in table and not doi and not pii and low not in ("slides", "poster", "video", "talk", "blog", "website",
                                                             "project", "demo", "data", "dataset", "bibtex"):
             table["link"] = url
             notes.append(f"{where}: link [{label}]({url}) is not a known kind; kept as the [[link]]")
             continue
-        if "link" not in table and doi:
+        if "link" not in table and (doi or pii):
             table["link"] = url
             continue
         key = re.sub(r"[^a-z0-9_-]+", "-", low).strip("-") or "link"
@@ -122,7 +157,7 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
         notes.append(f"{where}: link [{label}]({url}) kept as a named link '{key}'")
     if extra:
         table["links"] = extra
-    for kind in ("arxiv", "openreview", "doi"):
+    for kind in ("arxiv", "openreview", "doi", "pii"):
         if kind in table and len(table[kind]) == 1:
             table[kind] = table[kind][0]
     return table, notes
@@ -221,19 +256,41 @@ def _front_matter(text: str) -> dict[str, str]:
     return values
 
 
+_GIVEN = re.compile(r"^(?:[A-Z][a-z]{0,2}\.?[\s\-]*){1,4}$")  # "M.", "M. K.", "J.-P", "Th."
+
+
+def _last_first(last: str, first: str) -> str:
+    """ "Xiao", "M." -> "M. Xiao"; "Your Name", "You." -> "You Your Name" (a citation's closing period
+    belongs to the citation, not to a given name that is no initial)."""
+    first = first.strip()
+    if first.endswith(".") and not re.search(r"(?:^|[\s.\-])[A-Z]\.$", first):
+        first = first[:-1]
+    return f"{first} {last.strip()}"
+
+
 def _citation_authors(text: str) -> list[str]:
-    """Author names from the part of a citation before its year: "Xiao, M. and Zheng, S." ->
-    ["M. Xiao", "S. Zheng"]; "Ada Lovelace, Alan Turing" -> both names."""
-    names = []
-    for chunk in re.split(r"\s*;\s*|\s+and\s+|\s*&\s*", text.strip().rstrip(".")):
-        parts = [p.strip(" .") for p in chunk.split(",") if p.strip(" .")]
-        while parts:
-            # "Last, F." (initials after a comma) is one name written surname first.
-            if len(parts) > 1 and re.fullmatch(r"(?:[A-Z][a-z]{0,3}\.?\s*-?){1,4}", parts[1] + "."):
-                names.append(f"{parts[1]}{'' if parts[1].endswith('.') else '.'} {parts[0]}")
-                parts = parts[2:]
-            else:
-                names.append(parts.pop(0))
+    """Author names from the part of a citation before its year, in "Last, First" or "First Last" form:
+    "Xiao, M. and Zheng, S." -> ["M. Xiao", "S. Zheng"]; "Xiao, Mingqing and Lin, Zhouchen" ->
+    ["Mingqing Xiao", "Zhouchen Lin"]; "Ada Lovelace, Alan Turing" -> both; "Your Name, You." ->
+    ["You Your Name"]."""
+    names: list[str] = []
+    chunks = [c for c in re.split(r"\s*;\s*|,?\s+and\s+|\s*&\s*", text.strip().rstrip(",")) if c.strip(" .,")]
+    for chunk in chunks:
+        parts = [p.strip() for p in chunk.split(",") if p.strip(" .")]
+        if len(parts) == 1:
+            names.append(parts[0].strip().rstrip(",") if not parts[0].endswith(".") or
+                         re.search(r"\b[A-Z]\.$", parts[0]) else parts[0][:-1])
+            continue
+        if len(parts) == 2 and (_GIVEN.match(parts[1]) or not all(len(p.split()) >= 2 for p in parts)):
+            # "Xiao, Mingqing", "Xiao, M.", "Your Name, You.": one name written surname first
+            names.append(_last_first(*parts))
+            continue
+        pairs = len(parts) % 2 == 0 and all(_GIVEN.match(p) or len(p.split()) == 1 for p in parts[1::2]) \
+            and not all(len(p.split()) >= 2 for p in parts)
+        if pairs:
+            names.extend(_last_first(last, first) for last, first in zip(parts[0::2], parts[1::2]))
+        else:
+            names.extend(p.rstrip(".") if not re.search(r"\b[A-Z]\.$", p) else p for p in parts)
     return names
 
 

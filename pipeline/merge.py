@@ -49,8 +49,10 @@ from harvest.records import SourceRecord
 from .config import Config, Entry
 from .text import clean_name, clean_text, clean_title, fold_name, is_owner, people_differ, prefer_full_names
 from .venue_choice import Choice, from_arxiv, from_openreview, from_s2, openreview_award, openreview_reading
-from .venue_text import kind_from_wording
-from .venues import KIND_SECTION, Venue, VenueTable, comment_award
+from .venue_text import acronym, kind_from_wording
+from .venues import KIND_SECTION, Venue, VenueTable, comment_award, normalize
+
+_YEAR_RE = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 __all__ = ["Harvest", "Publication", "MergeResult", "merge", "s2_request_id"]
 
@@ -183,6 +185,7 @@ class _Merger:
         self.config = config
         self.table = table
         self.owner_names = (config.owner.name, *config.owner.variants)
+        self.venue_names = {k.casefold(): v for k, v in config.venue_names.items()}
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.records: dict[str, dict[str, SourceRecord]] = {}  # entry key -> its records
@@ -192,13 +195,24 @@ class _Merger:
 
     # -- venue ----------------------------------------------------------------------------
     def _venue_from_config(self, entry: Entry) -> Choice:
-        venue = self.table.by_name(entry.venue)
-        named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", entry.venue)  # "Long Name (ABBR)" as pages write it
+        """The owner's ``venue``: shown as written ("Frontiers in Neuroscience (section Neuromorphic
+        Engineering)", "International Conference on Computer Vision (ICCV)"), with the kind (and an
+        abbreviation) from the table venue it names; a bare abbreviation or table name gives the table's
+        venue ("TPAMI")."""
+        text = entry.venue
+        named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", text)  # "Long Name (ABBR)" as pages write it
+        abbr = named.group(2).strip() if named and acronym(named.group(2).strip()) else ""
+        name = named.group(1).strip() if abbr else text
+        venue = self.table.by_name(text)
         if venue is None and named:
-            venue = self.table.by_name(named.group(1)) or self.table.by_name(named.group(2))
-        venue = venue or self.table.in_text(entry.venue)
+            venue = self.table.by_name(named.group(1)) or (self.table.by_abbr(abbr) if abbr else None)
+        venue = venue or self.table.in_text(text)
         if venue:
-            return Choice(venue, None, "config", "venue table", "venue table")
+            bare = _YEAR_RE.sub("", text).strip(" ,'’") in (venue.abbr, venue.name) or \
+                normalize(text) in (normalize(venue.name), normalize(venue.label()))
+            if bare:
+                return Choice(venue, None, "config", "venue table", "venue table")
+            return Choice(dataclasses.replace(venue, name=name, abbr=abbr), None, "config", "venue table", "config")
         kind = kind_from_wording(entry.venue) or {"conference": "conference", "journal": "journal",
                                                   "book": "book"}.get(entry.section or "", "")
         return Choice(Venue(name=entry.venue, abbr="", kind=kind), None, "config",
@@ -246,6 +260,11 @@ class _Merger:
 
         choice = self.venue(entry, recs)
         venue, venue_year, venue_source = (choice.venue, choice.year, choice.source) if choice else (None, None, None)
+        if venue is not None and venue_source != "config":
+            own = self.venue_names.get((venue.abbr or venue.name).casefold()) or \
+                self.venue_names.get(venue.name.casefold())
+            if own:
+                venue = dataclasses.replace(venue, name=own)
         reading = openreview_reading(orv) if orv else None
         or_accepted = reading is not None and reading.status == "accepted"
         s2_has_venue = bool(s2) and venue_source == "s2"
@@ -294,7 +313,7 @@ class _Merger:
             sources["year"] = source or "none"
         if choice:
             sources["venue"] = venue_source
-            sources["venue_name"] = choice.name_from
+            sources["venue_name"] = choice.name_from if venue.name == choice.venue.name else "config [venue_names]"
             sources["venue_kind"] = choice.kind_from
         status = None
         if reading is not None:
@@ -336,20 +355,21 @@ class _Merger:
         doi = (entry.doi[0] if entry.doi else None) or (s2 and s2.doi) or (ax and ax.doi) or None
         forum = entry.openreview[0] if entry.openreview else None
         links: list[tuple[str, str]] = []
+        label = entry.labels.get
         if forum:
-            links.append(("openreview", f"https://openreview.net/forum?id={forum}"))
+            links.append((label("openreview", "openreview"), f"https://openreview.net/forum?id={forum}"))
             sources["link:openreview"] = "config"
         if entry.link:
-            links.append(("link", entry.link))
+            links.append((label("link", "link"), entry.link))
             sources["link:link"] = "config"
         elif doi:
-            links.append(("link", f"https://doi.org/{doi}"))
+            links.append((label("link", "link"), f"https://doi.org/{doi}"))
             sources["link:link"] = "config" if entry.doi else ("s2" if s2 and s2.doi == doi else "arxiv")
         if arxiv_id:
-            links.append(("arxiv", f"https://arxiv.org/abs/{arxiv_id}"))
+            links.append((label("arxiv", "arxiv"), f"https://arxiv.org/abs/{arxiv_id}"))
             sources["link:arxiv"] = "config" if entry.arxiv else "s2"
         if entry.code:
-            links.append(("code", entry.code))
+            links.append((label("code", "code"), entry.code))
             sources["link:code"] = "config"
         links.extend(entry.links)
 

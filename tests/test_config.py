@@ -32,7 +32,7 @@ BAD_CONFIGS = [
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[output]\nhomepage = "nowhere/about.md"\n',
      ": output.homepage: "),
     (OWNER + '[[paper]]\ncode = "https://github.com/x/y"\n',
-     ":3: paper #1: a paper needs an ID (arxiv, openreview, doi or s2) or, for a paper no API knows, a title"),
+     ":3: paper #1: a paper needs an ID (arxiv, openreview, doi, s2 or pii) or, for a paper no API knows, a title"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\nyear = "2024"\n',
      ":5: paper #1, key 'year': expected a year such as 2024, got '2024'"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\nsection = "workshops"\n',

@@ -49,7 +49,28 @@ def test_fourteen_entries_whose_ids_match_the_page_links(seed_init):
      {"doi": "10.3389/fnins.2023.1303564",
       "link": "https://www.frontiersin.org/journals/neuroscience/articles/10.3389/fnins.2023.1303564/full"}),
     ("link", "https://www.sciencedirect.com/science/article/pii/S0893608024000352",
-     {"link": "https://www.sciencedirect.com/science/article/pii/S0893608024000352"}),
+     {"pii": "S0893608024000352", "link": "https://www.sciencedirect.com/science/article/pii/S0893608024000352"}),
+    ("link", "https://www.cell.com/cell/fulltext/S0092-8674(23)00123-4",
+     {"pii": "S0092867423001234", "link": "https://www.cell.com/cell/fulltext/S0092-8674(23)00123-4"}),
+    ("paper", "https://www.nature.com/articles/s41467-023-36706-3",
+     {"doi": "10.1038/s41467-023-36706-3", "link": "https://www.nature.com/articles/s41467-023-36706-3"}),
+    ("pdf", "https://www.nature.com/articles/srep16696.pdf",
+     {"doi": "10.1038/srep16696", "link": "https://www.nature.com/articles/srep16696.pdf"}),
+    ("link", "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0033693",
+     {"doi": "10.1371/journal.pone.0033693",
+      "link": "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0033693"}),
+    ("link", "https://onlinelibrary.wiley.com/doi/full/10.1002/stvr.1791",
+     {"doi": "10.1002/stvr.1791", "link": "https://onlinelibrary.wiley.com/doi/full/10.1002/stvr.1791"}),
+    ("link", "https://dl.acm.org/doi/10.1145/3386569.3392408",
+     {"doi": "10.1145/3386569.3392408", "link": "https://dl.acm.org/doi/10.1145/3386569.3392408"}),
+    ("link", "https://www.tandfonline.com/doi/full/10.1080/10447318.2023.2193513",
+     {"doi": "10.1080/10447318.2023.2193513", "link": "https://www.tandfonline.com/doi/full/10.1080/10447318.2023.2193513"}),
+    ("link", "https://academic.oup.com/bioinformatics/article/39/1/btac760/6873725",
+     {"doi": "10.1093/bioinformatics/btac760",
+      "link": "https://academic.oup.com/bioinformatics/article/39/1/btac760/6873725"}),
+    ("link", "https://www.science.org/doi/10.1126/science.abq1841",
+     {"doi": "10.1126/science.abq1841", "link": "https://www.science.org/doi/10.1126/science.abq1841"}),
+    ("link", "https://ieeexplore.ieee.org/document/8099678/", {"link": "https://ieeexplore.ieee.org/document/8099678/"}),
     ("link", "https://ieeexplore.ieee.org/document/9311864", {"link": "https://ieeexplore.ieee.org/document/9311864"}),
     ("code", "https://github.com/pkuxmq/HLOP-SNN", {"code": "https://github.com/pkuxmq/HLOP-SNN"}),
     ("slides", "https://example.org/talk.pdf", {"links": {"slides": "https://example.org/talk.pdf"}}),
@@ -140,7 +161,8 @@ def test_publications_collection(tmp_path):
     assert result.papers[0] == {"arxiv": "2005.05650"}
     manual = result.papers[1]
     assert (manual["title"], manual["venue"], manual["year"]) == ("Paper Title Number 1", "Journal 1", 2009)
-    assert manual["authors"] == ["You. Your Name"] and manual["link"].endswith("paper1.pdf")
+    # "Last, First." with the citation's closing period: surname "Your Name", given name "You"
+    assert manual["authors"] == ["You Your Name"] and manual["link"].endswith("paper1.pdf")
 
 
 def test_insert_markers_needs_a_publications_heading():
@@ -207,3 +229,17 @@ def test_first_offline_run_after_init_keeps_the_page_entries(tmp_path, capsys):
     before = parse_publications(marked)
     assert [(e.section, e.title, e.authors, e.bold, e.venue, e.award) for e in after] == \
            [(e.section, e.title, e.authors, e.bold, e.venue, e.award) for e in before]
+
+
+@pytest.mark.parametrize("citation, authors", [
+    ("Xiao, M. and Zheng, S.", ["M. Xiao", "S. Zheng"]),
+    ("Xiao, Mingqing and Lin, Zhouchen", ["Mingqing Xiao", "Zhouchen Lin"]),
+    ("Xiao, M., Zheng, S., Lin, Z.", ["M. Xiao", "S. Zheng", "Z. Lin"]),
+    ("van der Berg, Jan and Doe, J.", ["Jan van der Berg", "J. Doe"]),
+    ("M. Xiao, S. Zheng and Z. Lin", ["M. Xiao", "S. Zheng", "Z. Lin"]),
+    ("Mingqing Xiao, Shuxin Zheng, Zhouchen Lin.", ["Mingqing Xiao", "Shuxin Zheng", "Zhouchen Lin"]),
+    ("Smith, John; Doe, Jane", ["John Smith", "Jane Doe"]),
+])
+def test_citation_authors_in_last_first_and_first_last_form(citation, authors):
+    from pipeline.init import _citation_authors
+    assert _citation_authors(citation) == authors
