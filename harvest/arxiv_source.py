@@ -129,7 +129,7 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
     except MalformedFeed as exc:
         raise Transient(str(exc)) from exc
     except requests.RequestException as exc:
-        raise requests_failure(SOURCE, exc, timeout_s) from exc
+        raise requests_failure(SOURCE, exc, timeout_s, settings.timeout_s) from exc
 
 
 def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = None) -> FetchResult:

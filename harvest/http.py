@@ -24,7 +24,7 @@ from .records import SourceError
 from .settings import _Common
 
 __all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure",
-           "request_timeout", "requests_failure"]
+           "request_timeout", "requests_failure", "timeout_reason"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,13 +104,22 @@ def is_name_resolution_failure(exc: BaseException) -> bool:
     return False
 
 
-def requests_failure(source: str, exc: Exception, timeout_s: float) -> Exception:
+def timeout_reason(used_s: float, timeout_s: float) -> str:
+    """ "no answer within 20 s", or, when the run's deadline cut the timeout, "no answer within 1.5 s
+    (timeout_s = 20, cut to the run's deadline)"."""
+    if used_s < timeout_s - 0.05:
+        return f"no answer within {used_s:.1f} s (timeout_s = {timeout_s:g}, cut to the run's deadline)"
+    return f"no answer within {timeout_s:g} s (timeout_s)"
+
+
+def requests_failure(source: str, exc: Exception, used_s: float, timeout_s: float | None = None) -> Exception:
     """Our error for a ``requests`` exception: SourceError for a host name that does not resolve,
-    Transient (worth another try) for timeouts, refused or dropped connections and cut-off bodies."""
+    Transient (worth another try) for timeouts (``used_s``: the timeout the request had; ``timeout_s``:
+    the setting), refused or dropped connections and cut-off bodies."""
     import requests
 
     if isinstance(exc, requests.Timeout):
-        return Transient(f"no answer within {timeout_s:g} s")
+        return Transient(timeout_reason(used_s, timeout_s if timeout_s is not None else used_s))
     if isinstance(exc, requests.ConnectionError):
         if is_name_resolution_failure(exc):
             return SourceError(source, "cannot resolve the API's host name; is this machine offline?")

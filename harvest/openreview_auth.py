@@ -212,7 +212,7 @@ class Login:
         try:
             response = session.post(url, json={"id": c.username, "password": c.password}, timeout=timeout_s)
         except requests.RequestException as exc:
-            raise requests_failure(SOURCE, exc, timeout_s) from None  # the exception holds the request body
+            raise requests_failure(SOURCE, exc, timeout_s, self.settings.timeout_s) from None  # the exception holds the request body
         try:
             body = response.json()
         except ValueError:

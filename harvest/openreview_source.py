@@ -124,7 +124,7 @@ class _Client:
                 response = self.session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
                                             headers=headers, timeout=timeout_s)
             except requests.RequestException as exc:
-                raise requests_failure(SOURCE, exc, timeout_s) from None
+                raise requests_failure(SOURCE, exc, timeout_s, self.settings.timeout_s) from None
             try:
                 body = response.json()
             except (ValueError, requests.exceptions.ContentDecodingError):

@@ -31,7 +31,7 @@ from semanticscholar.SemanticScholarException import (
     ObjectNotFoundException,
 )
 
-from .http import Transient, gate, is_name_resolution_failure, request_timeout, with_retries
+from .http import Transient, gate, is_name_resolution_failure, request_timeout, timeout_reason, with_retries
 from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import S2Settings
@@ -150,7 +150,7 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
         status = 504 if isinstance(exc, GatewayTimeoutException) else 500
         raise Transient(f"Semantic Scholar server error: {exc}", status=status) from exc
     except httpx.TimeoutException as exc:
-        raise Transient(f"no answer within {timeout_s:g} s") from exc
+        raise Transient(timeout_reason(timeout_s, settings.timeout_s)) from exc
     except httpx.TransportError as exc:
         if is_name_resolution_failure(exc):
             raise SourceError(SOURCE, "cannot resolve the API's host name; is this machine offline?") from exc

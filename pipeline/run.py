@@ -1,4 +1,5 @@
-"""The main job, stage by stage: plan IDs, fetch each source, fall back to stored records, merge, emit.
+"""The main job, stage by stage: fetch (pipeline.fetch: every source side by side, stored records
+where one failed), merge, emit, write.
 
 :func:`run` returns a :class:`RunReport`; the CLI prints it and turns it into an exit code.
 """
@@ -11,17 +12,18 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from harvest.records import SOURCES, FetchResult, SourceError, SourceRecord
+from harvest.records import SOURCES
 
 from . import emit, store, writer
 from .config import Config, ConfigError
-from .merge import Harvest, Publication, merge, s2_request_id
+from .fetch import SOURCE_NAMES, SourceReport, fetch_sources, plan
+from .merge import Harvest, Publication, merge
 from .venues import Venue, default_table
 
 __all__ = ["SourceReport", "Change", "RunReport", "plan", "run", "EXIT_OK", "EXIT_FAILURE", "EXIT_CONFIG", "EXIT_STALE"]
+# SourceReport and plan live in pipeline.fetch; they are re-exported here for callers of the run stage.
 
 log = logging.getLogger(__name__)
 
@@ -29,36 +31,6 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_CONFIG = 3
 EXIT_STALE = 4
-
-SOURCE_NAMES = {"arxiv": "arXiv", "openreview": "OpenReview", "s2": "Semantic Scholar"}
-
-
-@dataclass
-class SourceReport:
-    """What happened with one source in one run.
-
-    Attributes:
-        requested: IDs planned for the source. found: answered with a record this run.
-        not_found: answered without a record. failed: not answered (the source failed).
-        stale: IDs served from the stored harvest instead; stale_dates: the days those were fetched.
-        fresh: IDs not asked because the source answered for them within ``max_age_h``.
-        requests: HTTP requests sent.
-        error: the failure, one line, or None; error_status: its HTTP status (None: no answer).
-        skipped: why nothing was sent (offline, disabled).
-    """
-
-    requested: int = 0
-    found: int = 0
-    not_found: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    stale_dates: set[str] = field(default_factory=set)
-    fresh: int = 0
-    requests: int = 0
-    error: str | None = None
-    error_status: int | None = None
-    skipped: str | None = None
-
 
 @dataclass(frozen=True)
 class Change:
@@ -191,32 +163,6 @@ class RunReport:
         return subject + ("\n\n" + "\n".join(body) if body else "") + "\n"
 
 
-def plan(config: Config) -> dict[str, list[str]]:
-    """The IDs to request from each source, in config order, without repeats."""
-    ids: dict[str, list[str]] = {source: [] for source in SOURCES}
-    for entry in config.papers:
-        ids["arxiv"].extend(entry.arxiv)
-        ids["openreview"].extend(entry.openreview)
-        s2 = s2_request_id(entry)
-        if s2:
-            ids["s2"].append(s2)
-    return {source: list(dict.fromkeys(values)) for source, values in ids.items()}
-
-
-def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> FetchResult:
-    if source == "arxiv":
-        from harvest import arxiv_source
-        return arxiv_source.fetch(ids, config.sources.arxiv, deadline=deadline)
-    if source == "openreview":
-        from harvest import openreview_source
-        from harvest.openreview_auth import Credentials, Login
-
-        login = Login(Credentials.from_env(), config.sources.openreview, deadline=deadline)  # one per run
-        return openreview_source.fetch(ids, config.sources.openreview, deadline=deadline, login=login)
-    from harvest import s2_source
-    return s2_source.fetch(ids, config.sources.s2, deadline=deadline)
-
-
 def _without_openreview(config: Config, harvest: Harvest, publications: list[Publication]) -> list[str]:
     """For each paper listed with an OpenReview forum that has no OpenReview record this run (the
     source failed and nothing was stored), what the other sources could not say."""
@@ -234,42 +180,6 @@ def _without_openreview(config: Config, harvest: Harvest, publications: list[Pub
             shown = "shown as a preprint"
         lines.append(f"{pub.key}: {shown}; {' and '.join(missing)} unknown until OpenReview answers")
     return lines
-
-
-def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: dict[str, SourceRecord],
-             harvest: Harvest, report: SourceReport, warnings: list[str], skip: set[str]) -> dict[str, SourceRecord]:
-    """Fill ``harvest`` for one source; return the records to store. IDs in ``skip`` were not
-    asked because their stored record is fresh."""
-    keep: dict[str, SourceRecord] = {}
-    name = SOURCE_NAMES[source]
-    for ident in ids:
-        fresh = fetched.records.get(ident) if fetched else None
-        old = stored.get(ident)
-        if ident in skip and old is not None:
-            record = old
-            report.fresh += 1
-        elif fresh is not None:
-            record = old if old is not None and store.same_content(old, fresh) else fresh
-            report.found += 1
-        elif old is not None:
-            record = old
-            harvest.stale.add((source, ident))
-            report.stale.append(ident)
-            report.stale_dates.add(old.fetched_at[:10])
-            if fetched is not None and ident in fetched.not_found:
-                report.not_found.append(ident)
-                warnings.append(f"{name} no longer finds {ident}; kept its record of {old.fetched_at[:10]}")
-            elif fetched is not None:
-                report.failed.append(ident)
-        else:
-            if fetched is not None and ident in fetched.not_found:
-                report.not_found.append(ident)
-            elif fetched is not None:
-                report.failed.append(ident)
-            continue
-        harvest.records[source][ident] = record
-        keep[ident] = record
-    return keep
 
 
 _COMPARED = ("title", "authors", "venue", "year", "award", "section", "links", "ids")
@@ -402,24 +312,6 @@ def _keep_previous_entries(publications: list[Publication], previous: dict[str, 
     return kept
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _fresh_ids(source: str, ids: list[str], stored: dict[str, SourceRecord], checked: dict[str, dict[str, str]],
-               max_age_h: float) -> set[str]:
-    fresh = set()
-    limit = _now() - timedelta(hours=max_age_h)
-    for ident in ids:
-        when = checked.get(source, {}).get(ident)
-        try:
-            if ident in stored and when and datetime.fromisoformat(when) > limit:
-                fresh.add(ident)
-        except ValueError:
-            continue
-    return fresh
-
-
 def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run: bool = False) -> RunReport:
     """Fetch, merge and emit for ``config``; write changed files atomically.
 
@@ -460,33 +352,10 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
     stored = store.load(out / "harvest.json")
     checked_file = store.checked_path(out)
     checked = store.load_checked(checked_file)
-    deadline = time.monotonic() + config.deadline_s
-    harvest = Harvest()
-    keep: dict[str, dict[str, SourceRecord]] = {}
-    for source, ids in plan(config).items():
-        source_report = report.sources[source] = SourceReport(requested=len(ids))
-        settings = getattr(config.sources, source)
-        skip = set() if refresh else _fresh_ids(source, ids, stored[source], checked, config.max_age_h)
-        ask = [i for i in ids if i not in skip]
-        fetched = None
-        if offline:
-            source_report.skipped = "offline"
-        elif not settings.enabled:
-            source_report.skipped = "disabled in config"
-        elif ask:
-            try:
-                fetched = _fetch(source, ask, config, deadline)
-            except SourceError as exc:  # a fetcher that failed before any request
-                fetched = FetchResult(source=source, error=exc)
-            source_report.requests = fetched.requests
-            if fetched.error:
-                source_report.error = str(fetched.error)
-                source_report.error_status = fetched.error.status
-            now = _now().replace(microsecond=0).isoformat()
-            for ident in ask:
-                if ident in fetched.records or ident in fetched.not_found:
-                    checked.setdefault(source, {})[ident] = now
-        keep[source] = _combine(source, ids, fetched, stored[source], harvest, source_report, warnings, skip)
+    fetched = fetch_sources(config, stored, checked, offline=offline, refresh=refresh,
+                            deadline=time.monotonic() + config.deadline_s)
+    report.sources, harvest, keep = fetched.reports, fetched.harvest, fetched.keep
+    warnings.extend(fetched.warnings)
 
     table = default_table(config.venues)
     result = merge(config, harvest, table)
