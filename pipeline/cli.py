@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--write-markers", action="store_true",
                       help="also put the two marker lines around the section in the page (atomically)")
     init.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    init.add_argument("--offline", action="store_true",
+                      help="do not ask the sources; write the IDs and the page's manual entries only")
+    init.add_argument("--prefer", choices=("page", "sources"), default="page",
+                      help="where page and sources word the same thing differently: keep the page's words "
+                           "(default) or take the sources'")
+    init.add_argument("--sources-from", metavar="FILE",
+                      help="take the [sources.*] tables of FILE (where each API is, politeness), as run would")
     paths = commands.add_parser("paths", help="print the files a run writes, one per line (for git add)",
                                 description="Print the output folder and the homepage file of a config, one "
                                             "per line, so a script can stage exactly what a run changes.")
@@ -175,6 +182,25 @@ def _init(args: argparse.Namespace) -> int:
         print("error: no bold author found to take as the owner; pass --owner \"Your Name\"", file=sys.stderr)
         return EXIT_CONFIG
     homepage = None if page_text is None else os.path.relpath(source.resolve(), target.resolve().parent)
+    sources = None
+    if args.sources_from:
+        import tomllib
+        try:
+            sources = tomllib.loads(Path(args.sources_from).read_text(encoding="utf-8-sig")).get("sources")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            print(f"error: --sources-from {args.sources_from}: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        if not isinstance(sources, dict):
+            print(f"error: --sources-from {args.sources_from}: no [sources.*] tables in it", file=sys.stderr)
+            return EXIT_CONFIG
+    from . import reconcile
+    from .config import ConfigError
+    try:
+        comparison = reconcile.compare_with_sources(result, owner=owner, path=target, sources=sources,
+                                                    prefer=args.prefer, offline=args.offline)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     files = [(target, init.render_config(result, owner=owner, homepage=homepage).encode("utf-8"))]
     if args.write_markers and page_text is not None:
         markers = OutputConfig(dir=Path("."))
@@ -192,12 +218,39 @@ def _init(args: argparse.Namespace) -> int:
     except writer.WriteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    with_ids = sum(1 for p in result.papers if any(k in p for k in ("arxiv", "openreview", "doi")))
-    print(f"wrote {target}: {len(result.papers)} papers ({with_ids} with IDs, {len(result.papers) - with_ids} manual), "
-          f"owner {owner!r}")
     for note in result.unmapped:
         print(f"note: {note}")
+    for line in _init_account(result, comparison, target, owner):
+        print(line)
     return 0
+
+
+def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
+    """init's closing account: entries read, IDs found, fields kept as written, news."""
+    from collections import Counter
+
+    kinds = Counter(kind for p in result.papers for kind in ("arxiv", "openreview", "doi", "pii") if kind in p)
+    with_ids = sum(1 for p in result.papers if any(k in p for k in ("arxiv", "openreview", "doi")))
+    labels = sum(1 for p in result.papers if p.get("labels"))
+    ids = ", ".join(f"{n} {name}" for name, n in (("arXiv", kinds["arxiv"]), ("OpenReview", kinds["openreview"]),
+                                                  ("DOI", kinds["doi"]), ("PII", kinds["pii"])) if n)
+    lines = [f"wrote {target}: {len(result.papers)} papers ({with_ids} with IDs, {len(result.papers) - with_ids} manual), "
+             f"owner {owner!r}",
+             f"read {len(result.papers)} entries; IDs found: {ids or 'none'}"
+             + (f"; link labels kept as written on {labels} entries" if labels else "")]
+    if comparison.offline:
+        lines.append(f"not compared with the sources: {comparison.offline}")
+        return lines
+    kept = Counter(item.split(": ", 1)[1].split(" (")[0] for item in comparison.kept)
+    lines.append(f"compared with the sources: {comparison.compared} entries; kept as you wrote them: "
+                 + (", ".join(f"{field} {n}" for field, n in sorted(kept.items())) or "nothing needed"))
+    lines.extend(f"  kept: {item}" for item in comparison.kept)
+    if comparison.unknown:
+        lines.append(f"no source knows {len(comparison.unknown)} entries yet; the page's text stands in until one "
+                     f"does: {', '.join(comparison.unknown)}")
+    lines.append(f"news the first run will show: {len(comparison.news) or 'none'}")
+    lines.extend(f"  {item}" for item in comparison.news)
+    return lines
 
 
 def _paths(args: argparse.Namespace) -> int:

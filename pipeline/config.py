@@ -22,7 +22,7 @@ from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, Sour
 
 from .venue_text import KINDS as VENUE_KINDS
 
-__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "SECTIONS"]
+__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "loads", "SECTIONS"]
 
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
@@ -348,6 +348,15 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{path}: no such file; create one (see README, 'Configuration')") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return loads(text, path)
+
+
+def loads(text: str, path: str | Path) -> Config:
+    """Check config text as if it were the file ``path`` (relative paths resolve from its folder).
+
+    Raises ConfigError as :func:`load` does.
+    """
+    path = Path(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -23,7 +23,7 @@ from typing import Iterable
 
 from .merge import Publication
 
-__all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_csv", "render_json", "ordered"]
+__all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_entry", "render_csv", "render_json", "ordered"]
 
 #: Heading of each section, in page order.
 SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
@@ -67,6 +67,12 @@ def ordered(publications: Iterable[Publication], order: Iterable[str] = tuple(SE
     for pubs in sections.values():
         pubs.sort(key=lambda p: (-(p.year or 0), p.index))
     return sections
+
+
+def render_entry(number: int, pub: Publication) -> str:
+    """One numbered entry of the section (title and links, authors, venue line), each line ending in
+    three spaces and a newline (academicpages' line break)."""
+    return _entry(number, pub)
 
 
 def _entry(number: int, pub: Publication) -> str:

@@ -18,7 +18,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["ParsedEntry", "parse_publications", "unescape_md"]
+__all__ = ["ParsedEntry", "parse_publications", "unescape_md", "same_entry", "replace_entries"]
 
 _HEADING = re.compile(r"^#{2,4}\s+(.+?)\s*$")
 _ITEM = re.compile(r"^\s*(\d+\.|[-*+])\s+\*\*(.+?)\*\*(.*)$")
@@ -36,7 +36,8 @@ class ParsedEntry:
         title: the bold title; links: (label, URL) pairs in order.
         authors: names in order; bold: the names written in bold.
         venue: the italic venue line without the asterisks; award: the text inside ``<font>(...)</font>``.
-        line: the line of the entry's number in the page; notes: what did not parse as expected.
+        line: the line of the entry's number in the page; end_line: the last line that belongs to it
+            (1-based, within the text parsed); notes: what did not parse as expected.
     """
 
     section: str
@@ -48,6 +49,7 @@ class ParsedEntry:
     venue: str = ""
     award: str | None = None
     line: int = 0
+    end_line: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -76,7 +78,8 @@ def parse_publications(text: str) -> list[ParsedEntry]:
                 title, rest = title[1:], rest[1:]
             counts[section] = counts.get(section, 0) + 1
             current = ParsedEntry(section=section, number=counts[section], title=unescape_md(title.strip()),
-                                  links=[(label, url) for label, url in _LINK.findall(rest)], line=number)
+                                  links=[(label, url) for label, url in _LINK.findall(rest)], line=number,
+                                  end_line=number)
             entries.append(current)
             continue
         plain = _PLAIN_ITEM.match(line)
@@ -86,6 +89,7 @@ def parse_publications(text: str) -> list[ParsedEntry]:
             counts[section] = counts.get(section, 0) + 1
             current = ParsedEntry(section=section, number=counts[section], title=unescape_md(title),
                                   links=[(label, url) for label, url in _LINK.findall(rest)], line=number,
+                                  end_line=number,
                                   notes=["no bold title; took the text before the links" if title else "no title"])
             entries.append(current)
             continue
@@ -94,6 +98,7 @@ def parse_publications(text: str) -> list[ParsedEntry]:
             current = None  # a paragraph after a complete entry is not part of it
         if current is None or not stripped:
             continue
+        current.end_line = number
         if stripped.startswith("*") and not stripped.startswith("**"):
             award = _AWARD.search(stripped)
             current.award = award.group(2).strip() if award else None
@@ -107,3 +112,28 @@ def parse_publications(text: str) -> list[ParsedEntry]:
                 if name.startswith("**") and name.endswith("**"):
                     current.bold.append(plain)
     return entries
+
+
+def _view(entry: ParsedEntry) -> tuple:
+    return (" ".join(entry.title.split()), tuple(entry.authors), tuple(entry.bold), " ".join(entry.venue.split()),
+            entry.award or "", tuple(sorted((label, url) for label, url in entry.links)))
+
+
+def same_entry(a: ParsedEntry, b: ParsedEntry) -> bool:
+    """True when two entries show the same thing: title, authors, bold authors, venue line, award and
+    the same links under the same labels (in any order); spacing and line breaks do not count."""
+    return _view(a) == _view(b)
+
+
+def replace_entries(text: str, entries: list[ParsedEntry], new_texts: dict[int, str]) -> str:
+    """``text`` with the lines of ``entries[i]`` (as :func:`parse_publications` found them in
+    ``text``) replaced by ``new_texts[i]``; every other byte, line endings included, is kept."""
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    for index in sorted(new_texts, key=lambda i: -entries[i].line):
+        entry = entries[index]
+        last = lines[entry.end_line - 1]
+        ending = last[len(last.rstrip("\r\n")):] or ""
+        body = new_texts[index].rstrip("\n").replace("\n", newline) + (ending or "")
+        lines[entry.line - 1:entry.end_line] = [body]
+    return "".join(lines)

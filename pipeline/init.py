@@ -39,11 +39,24 @@ _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 @dataclass
 class InitResult:
-    """What init made of a page: the ``[[paper]]`` tables, the owner's name, and what it could not map."""
+    """What init made of a page.
+
+    Attributes:
+        papers: the ``[[paper]]`` tables, in page order; a key ``_comments`` (key -> text) holds the
+            comment written beside a key, e.g. the sources' version of a value kept as the owner wrote it.
+        entries: the page entry each table was made from (same order).
+        owner: the owner's name (the bold author).
+        unmapped: what could not be mapped, one line each.
+        venue_names: the owner's own names for venues (``[venue_names]``), with the sources' names.
+        account: the closing account lines (entries read, IDs found, kept as written, news).
+    """
 
     papers: list[dict] = field(default_factory=list)
+    entries: list[ParsedEntry] = field(default_factory=list)
     owner: str | None = None
     unmapped: list[str] = field(default_factory=list)
+    venue_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    account: list[str] = field(default_factory=list)
 
 
 _DOI_TAILS = re.compile(r"/(full|abstract|pdf|epdf|html|meta|fulltext|summary|references|figures|epub|view|"
@@ -157,10 +170,31 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
         notes.append(f"{where}: link [{label}]({url}) kept as a named link '{key}'")
     if extra:
         table["links"] = extra
+    labels = {}
+    for label, url in links:
+        kind = _link_kind(label, url, table)
+        if kind and label != kind:
+            labels[kind] = label
+    if labels:
+        table["labels"] = labels
     for kind in ("arxiv", "openreview", "doi", "pii"):
         if kind in table and len(table[kind]) == 1:
             table[kind] = table[kind][0]
     return table, notes
+
+
+def _link_kind(label: str, url: str, table: dict) -> str | None:
+    """Which of the run's link kinds (openreview, link, arxiv, code) shows ``url``, given ``table``."""
+    host = urlparse(url).netloc.lower()
+    if "openreview.net" in host and table.get("openreview"):
+        return "openreview"
+    if "arxiv.org" in host and table.get("arxiv"):
+        return "arxiv"
+    if table.get("code") == url:
+        return "code"
+    if table.get("link") == url or (table.get("doi") and "doi.org" in host and "link" not in table):
+        return "link"
+    return None
 
 
 def _section(heading: str) -> str | None:
@@ -210,7 +244,7 @@ def _paper(entry: ParsedEntry, where: str, result: InitResult) -> dict:
 
 def _ids_of(paper: dict) -> set[str]:
     out = set()
-    for kind in ("arxiv", "openreview", "doi"):
+    for kind in ("arxiv", "openreview", "doi", "pii"):
         value = paper.get(kind)
         for item in ([value] if isinstance(value, str) else value or []):
             out.add(f"{kind}:{item}")
@@ -237,9 +271,45 @@ def from_homepage(text: str, *, name: str = "page") -> InitResult:
             continue
         seen.update({i: where for i in _ids_of(paper)})
         result.papers.append(paper)
+        result.entries.append(entry)
         bold.update(entry.bold)
     result.owner = bold.most_common(1)[0][0] if bold else None
+    _give_keys(result)
     return result
+
+
+_KEY_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "via", "at", "by", "from"}
+
+
+def _key_words(entry: ParsedEntry) -> tuple[str, list[str]]:
+    from .text import fold_name
+
+    first = fold_name(entry.authors[0]).split()[-1] if entry.authors and fold_name(entry.authors[0]) else "anon"
+    _, year = _venue_and_year(entry.venue)
+    every = re.sub(r"[^a-z0-9 ]", " ", fold_name(entry.title)).split()
+    words = [w for w in every if w not in _KEY_STOPWORDS] or every
+    return f"{re.sub(r'[^a-z0-9]', '', first) or 'anon'}{year or ''}", words or ["untitled"]
+
+
+def _give_keys(result: InitResult) -> None:
+    """A stable key per paper, as BibTeX keys are made: the first author's last name, the year, the
+    first word of the title that is not an article or preposition ("xiao2024hebbian"); a key that
+    would repeat takes the title's next words until it does not."""
+    used: set[str] = set()
+    for paper, entry in zip(result.papers, result.entries):
+        if "key" in paper:
+            used.add(paper["key"])
+            continue
+        stem, words = _key_words(entry)
+        key, n = stem + words[0], 1
+        while key in used:
+            if n < len(words):
+                key += words[n]
+            else:
+                key += "x"
+            n += 1
+        used.add(key[:100])
+        paper["key"] = key[:100]
 
 
 def _front_matter(text: str) -> dict[str, str]:
@@ -317,9 +387,12 @@ def from_collection(folder: Path, *, owner: str | None = None) -> InitResult:
         entry = ParsedEntry(section="", number=0, title=meta.get("title") or path.stem, links=links,
                             authors=authors, venue=f"{meta.get('venue', '')}, {meta.get('date', '')[:4]}".strip(", "))
         paper = _paper(entry, str(path), result)
-        items.append((meta.get("date", ""), paper))
+        paper.pop("labels", None)  # a collection file labels no link; the run's own labels apply
+        items.append((meta.get("date", ""), paper, entry))
     items.sort(key=lambda item: item[0], reverse=True)
-    result.papers = [paper for _, paper in items]
+    result.papers = [paper for _, paper, _ in items]
+    result.entries = [entry for _, _, entry in items]
+    _give_keys(result)
     result.owner = owner
     return result
 
@@ -336,16 +409,46 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
 
 
-def render_config(result: InitResult, *, owner: str, homepage: str | None) -> str:
-    """The text of config.toml for ``result``: ``[owner]``, ``[output]``, then one ``[[paper]]`` table per
-    entry (so that a paper added by hand later is one more ``[[paper]]``)."""
+_KEY_ORDER = {k: n for n, k in enumerate(("key", "arxiv", "openreview", "doi", "s2", "pii", "title", "authors", "venue",
+                                           "year", "section", "award", "link", "code", "links", "labels"))}
+
+
+def _comment_text(text: str) -> str:
+    return " ".join(str(text).split())[:300]
+
+
+def render_config(result: InitResult, *, owner: str, homepage: str | None, venue_names: dict | None = None,
+                  sources: dict | None = None) -> str:
+    """The text of config.toml for ``result``: ``[owner]``, ``[output]``, ``[venue_names]`` when the
+    owner names venues their own way, then one ``[[paper]]`` table per entry (so that a paper added by
+    hand later is one more ``[[paper]]``). A value kept as the page wrote it carries the sources'
+    version as a comment, so switching is one edit.
+
+    ``venue_names``: abbreviation -> the owner's name, or (the owner's name, the sources' name);
+    default ``result.venue_names``. ``sources``: ``[sources.*]`` tables to include (for a config used
+    internally, e.g. pointed at a replay server; ``init`` writes none)."""
     out = ["# Made by `python -m pipeline init`; every key is documented in README.md, 'Configuration'.",
            "# Entries with a title are manual: no ID was found in their links. Add arxiv/doi/openreview when known.",
+           "# A value followed by '# sources: ...' is your page's wording, kept; the comment is what the sources say.",
            "", "[owner]", f"name = {_toml(owner)}", "variants = []", "", "[output]", 'dir = "output"']
     if homepage:
         out.append(f"homepage = {_toml(homepage)}")
+    names = result.venue_names if venue_names is None else venue_names
+    if names:
+        out += ["", "[venue_names]  # your name for a venue, shown for every paper there"]
+        for abbr, value in names.items():
+            own, theirs = value if isinstance(value, tuple) else (value, None)
+            out.append(f"{_key(abbr)} = {_toml(own)}" + (f"  # sources: {_comment_text(theirs)}" if theirs else ""))
+    for name, table in (sources or {}).items():
+        out += ["", f"[sources.{name}]"] + [f"{_key(k)} = {_toml(v)}" for k, v in table.items()]
     for paper in result.papers:
-        out += ["", "[[paper]]"] + [f"{_key(k)} = {_toml(v)}" for k, v in paper.items()]
+        comments = paper.get("_comments", {})
+        out += ["", "[[paper]]"]
+        for key, value in sorted(paper.items(), key=lambda kv: _KEY_ORDER.get(kv[0], len(_KEY_ORDER))):
+            if key == "_comments":
+                continue
+            line = f"{_key(key)} = {_toml(value)}"
+            out.append(line + (f"  # {_comment_text(comments[key])}" if key in comments else ""))
     return "\n".join(out) + "\n"
 
 

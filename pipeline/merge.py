@@ -298,7 +298,7 @@ class _Merger:
                 if name != source and rec.authors and len(rec.authors) == len(authors) and tuple(rec.authors) != authors:
                     log.info("%s: %s spells the authors differently (%s); using %s",
                              entry.key, name, ", ".join(rec.authors), source)
-        sources["authors"] = source or "config"
+        sources["authors"] = source or "none"
         owner_positions = tuple(i for i, a in enumerate(authors) if is_owner(a, self.owner_names))
         if authors and not owner_positions:
             self.warn(entry, f"{self.config.owner.name!r} is not among the authors ({', '.join(authors)}); "

@@ -6,6 +6,7 @@ where one failed), merge, emit, write.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -19,6 +20,7 @@ from harvest.records import SOURCES
 from . import emit, store, writer
 from .config import Config, ConfigError
 from .fetch import SOURCE_NAMES, SourceReport, fetch_sources, plan
+from .page import Change, Page, page_changes, read_page, splice_keeping
 from .merge import Harvest, Publication, merge
 from .venues import Venue, default_table
 
@@ -31,17 +33,6 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_CONFIG = 3
 EXIT_STALE = 4
-
-@dataclass(frozen=True)
-class Change:
-    """One entry added, removed or changed since the last run: ``kind``, ``key``, ``title``, and for
-    a change the fields that differ as ``"venue: old -> new"`` lines."""
-
-    kind: str
-    key: str
-    title: str
-    details: tuple[str, ...] = ()
-
 
 @dataclass
 class RunReport:
@@ -102,8 +93,14 @@ class RunReport:
     def _change_lines(self) -> list[str]:
         lines = []
         for change in self.changes:
+            if change.kind == "unchanged":
+                continue
             lines.append(f"{change.kind}: {change.title} ({change.key})")
             lines.extend(f"  {detail}" for detail in change.details)
+        unchanged = sum(c.kind == "unchanged" for c in self.changes)
+        if unchanged:  # a first run, compared with the page: say what it leaves as the page shows it
+            lines.append(f"unchanged: {unchanged} entr{'y' if unchanged == 1 else 'ies'} as the page shows "
+                         f"{'it' if unchanged == 1 else 'them'}")
         return lines
 
     def render(self) -> str:
@@ -111,7 +108,9 @@ class RunReport:
         lines = [f"{self.papers} paper{'' if self.papers == 1 else 's'}."
                  + (" Dry run: nothing was written." if self.dry_run else "")]
         lines.extend(self._source_lines())
-        lines.extend(self._change_lines() or ["No change in the publication list."])
+        changed = [c for c in self.changes if c.kind != "unchanged"]
+        lines.extend(self._change_lines() if changed else
+                     [*self._change_lines(), "No change in the publication list."])
         if not self.dry_run:
             lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
         lines.extend(f"note: {note}" for note in self.notes)
@@ -135,9 +134,10 @@ class RunReport:
                        f"| {len(r.stale)} | {r.fresh} | {r.requests} | {error} |")
         if self.without_openreview:
             out += ["", "### Without OpenReview", ""] + [f"- {line}" for line in self.without_openreview]
-        if self.changes:
+        shown = [c for c in self.changes if c.kind != "unchanged"]
+        if shown:
             out += ["", "### Changes", ""]
-            for change in self.changes:
+            for change in shown:
                 out.append(f"- **{change.kind}**: {change.title} (`{change.key}`)")
                 out.extend(f"  - {detail}" for detail in change.details)
         if self.notes:
@@ -244,13 +244,14 @@ def _previous_papers(previous_json: bytes | None, warnings: list[str], path: Pat
 
 def _publication_from_page(entry, pub: Publication, table) -> Publication:
     from .init import _section, _venue_and_year
+    from .reconcile import says_preprint
 
     venue_text, year = _venue_and_year(entry.venue)
     named = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", venue_text)
     known = table.by_name(venue_text) or (named and (table.by_name(named.group(1)) or table.by_name(named.group(2))))
     kind = known.kind if known else ("journal" if _section(entry.section) == "journal" else "conference")
     venue = None  # the venue as the page writes it, not as the table would
-    if venue_text and venue_text.casefold() != "preprint":
+    if venue_text and not says_preprint(venue_text):
         venue = Venue(name=named.group(1), abbr=named.group(2), kind=kind) if named else Venue(name=venue_text, kind=kind)
     section = _section(entry.section) or ("preprint" if venue is None else "conference")
     return Publication(
@@ -262,43 +263,38 @@ def _publication_from_page(entry, pub: Publication, table) -> Publication:
     )
 
 
-def _page_entries(homepage_text: str | None, config: Config) -> dict[str, object]:
-    """The entries now between the homepage markers, by every ID their links give."""
-    if not homepage_text:
-        return {}
-    from .homepage import parse_publications
-    from .init import entry_from_links
-
-    start, end = writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
-                                     name=str(config.output.homepage))
-    found: dict[str, object] = {}
-    for entry in parse_publications(homepage_text[start:end]):
-        table, _ = entry_from_links(entry.links, "page")
-        for kind in ("arxiv", "openreview", "doi"):
-            values = table.get(kind)
-            for value in [values] if isinstance(values, str) else values or []:
-                found.setdefault(f"{kind}:{value}", entry)
-    return found
+_SOURCED = {"arxiv", "openreview", "s2", "crossref"}
+_OWNER_FIELDS = ("title", "authors", "venue", "year", "award", "section")
 
 
-def _keep_previous_entries(publications: list[Publication], previous: dict[str, dict], page: dict[str, object],
+def _without_records(pub: Publication, config: Config) -> bool:
+    """True for a paper listed by ID whose fields no source gave this run (nor a stored record)."""
+    if pub.field_sources.get("title") == "placeholder":
+        return True
+    entry = config.papers[pub.index] if pub.index < len(config.papers) else None
+    listed_by_id = entry is not None and any((entry.arxiv, entry.openreview, entry.doi, entry.s2))
+    return listed_by_id and not _SOURCED & set(pub.field_sources.values())
+
+
+def _keep_previous_entries(publications: list[Publication], previous: dict[str, dict], page: Page | None,
                            config: Config, table, report: "RunReport", warnings: list[str]) -> list[Publication]:
-    """A paper that no source answered for and no record stands in for keeps its entry of the last
-    run (``publications.json``), or else the entry the homepage shows for it now."""
+    """A paper listed by ID that no source answered for and no record stands in for keeps its entry
+    of the last run (``publications.json``), or else the entry the homepage shows for it now; the
+    fields its config entry sets still win."""
     kept = []
     for pub in publications:
-        if pub.field_sources.get("title") != "placeholder":
+        if not _without_records(pub, config):
             kept.append(pub)
             continue
-        entry = config.papers[pub.index]
         old = previous.get(pub.key)
-        on_page = next((page[i] for i in sorted(entry.identifiers()) if i in page), None)
+        n = page.entry_of(pub, config) if page else None
+        on_page = page.entries[n] if n is not None else None
         try:
             if old:
-                pub = _publication_from_json(old, pub.index)
+                base = _publication_from_json(old, pub.index)
                 how = "kept its entry of the last run"
             elif on_page:
-                pub = _publication_from_page(on_page, pub, table)
+                base = _publication_from_page(on_page, pub, table)
                 how = "kept the entry the homepage shows"
             else:
                 kept.append(pub)
@@ -306,8 +302,15 @@ def _keep_previous_entries(publications: list[Publication], previous: dict[str, 
         except (KeyError, TypeError):
             kept.append(pub)
             continue
+        overrides = {name: getattr(pub, name) for name in _OWNER_FIELDS if pub.field_sources.get(name) == "config"}
+        if "authors" in overrides:
+            overrides["owner_positions"] = pub.owner_positions
+        sources = {**base.field_sources, **{k: "config" for k in overrides if k != "owner_positions"}}
+        pub = dataclasses.replace(base, **overrides, field_sources=sources, links=pub.links or base.links)
         report.kept_previous.append(pub.key)
-        warnings.append(f"{pub.key}: no data from any source or the stored harvest yet; {how}")
+        placeholder = f"paper #{pub.index + 1} ({pub.key}): no source has returned this paper yet"
+        warnings[:] = [w for w in warnings if not w.startswith(placeholder)]  # the kept entry replaces it
+        warnings.append(f"{pub.key}: no source has answered for it yet; {how}")
         kept.append(pub)
     return kept
 
@@ -363,18 +366,28 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
     report.notes = list(result.notes)
     report.papers = len(result.publications)
     previous = _previous_papers(previous_json, warnings, json_path)
-    result.publications = _keep_previous_entries(result.publications, previous, _page_entries(homepage_text, config),
-                                                 config, table, report, warnings)
+    page = None
+    if homepage_text is not None:
+        start, end = writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
+                                         name=str(config.output.homepage))
+        page = read_page(homepage_text, start, end)
+    result.publications = _keep_previous_entries(result.publications, previous, page, config, table, report, warnings)
     report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
     if report.sources["openreview"].error or report.sources["openreview"].skipped:
         report.without_openreview = _without_openreview(config, harvest, result.publications)
 
     section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
     publications_json = emit.render_json(result.publications)
-    report.changes = section_changes(json.dumps({"papers": list(previous.values())}).encode(), publications_json)
-    if config.output.homepage and homepage_text is not None:
-        old_text, new_text = homepage_text, writer.splice(homepage_text, section, config.output.start_marker,
-                                                          config.output.end_marker, name=str(config.output.homepage))
+    if not previous and page is not None and page.entries:  # a first run: compare with what the page shows
+        report.changes = page_changes(page, result.publications, config)
+    else:
+        report.changes = section_changes(json.dumps({"papers": list(previous.values())}).encode(), publications_json)
+    spliced = None
+    if page is not None:
+        spliced = splice_keeping(page, result.publications, config, section) or writer.splice(
+            homepage_text, section, config.output.start_marker, config.output.end_marker,
+            name=str(config.output.homepage))
+        old_text, new_text = homepage_text, spliced
         names = (f"{config.output.homepage} (now)", f"{config.output.homepage} (after this run)")
     else:
         md = out / "publications.md"
@@ -384,9 +397,7 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
                                                fromfile=names[0], tofile=names[1]))
 
     files: list[tuple[Path, bytes]] = []
-    if config.output.homepage and homepage_text is not None:  # first: the file most likely to refuse
-        spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
-                                name=str(config.output.homepage))
+    if spliced is not None:  # first: the file most likely to refuse
         files.append((config.output.homepage, spliced.encode("utf-8")))
     files += [
         (out / "publications.md", section.encode("utf-8")),

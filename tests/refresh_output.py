@@ -1,26 +1,66 @@
-"""Rebuild this repository's ``output/`` folder: the repo's own config run against the seed fixtures.
+"""Rebuild this repository's ``config.toml`` and ``output/`` from the seed page and fixtures.
 
-``output/`` is what a user's homepage repository holds after its first run (README, "Tests and
-fixtures"); tests start from it. After a change to what a run writes, refresh it with::
+``config.toml`` is what ``python -m pipeline init`` writes from the seed homepage
+(``tests/fixtures/seed/about.md``, the real page) with every source replayed from
+``tests/fixtures/seed``, except that its ``homepage`` line is commented out (a run in this repository
+must not rewrite a test fixture). ``output/`` is what a user's homepage repository holds after its
+first run (README, "Tests and fixtures"); tests start from it. After a change to what init or a run
+writes, refresh both with::
 
     python -m tests.refresh_output
+
+``tests/test_init_reconcile.py`` checks that both are current.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import tomli_w
+
 from tests.conftest import ROOT, SEED, write_config
 from tests.replay import ReplayServer
 
+HEADER = """# pubharvest configuration for Mingqing Xiao's academicpages homepage, as `python -m pipeline init`
+# wrote it from the page (tests/fixtures/seed/about.md) with every source answering.
+# Every key is documented in README.md, "Configuration". IDs are quoted strings.
+"""
+
+
+def init_config(server: ReplayServer, page: Path, config: Path) -> subprocess.CompletedProcess:
+    """``python -m pipeline init --from-homepage page --config config`` with the sources replayed by ``server``."""
+    sources = config.parent / "replay-sources.toml"
+    sources.write_text(tomli_w.dumps({"sources": server.sources_config()}), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "pipeline", "init", "--from-homepage", str(page), "--config",
+                           str(config), "--sources-from", str(sources), "--force"],
+                          cwd=ROOT, capture_output=True, text=True)
+
+
+def repo_config_text(made: str) -> str:
+    """The repository's config.toml from init's text: a header, and the homepage line commented out."""
+    body = re.sub(r'(?m)^homepage = .*$', '# homepage = "_pages/about.md"   # splice the section between the markers '
+                                          'of this page', made)
+    body = "\n".join(line for line in body.splitlines() if not line.startswith("# Made by"))
+    return HEADER + body.lstrip("\n") + "\n"
+
 
 def main() -> int:
-    """Run ``python -m pipeline run --refresh`` on config.toml with every source replayed from tests/fixtures/seed."""
+    """Write config.toml (init on the seed page) and output/ (a run of it), all sources replayed."""
     with ReplayServer([SEED]) as server, tempfile.TemporaryDirectory() as tmp:
-        config = write_config(Path(tmp) / "config.toml", server, output=ROOT / "output")
+        page = Path(tmp) / "about.md"
+        shutil.copy(SEED / "about.md", page)
+        made = Path(tmp) / "config.toml"
+        done = init_config(server, page, made)
+        if done.returncode != 0:
+            print(done.stdout, done.stderr, file=sys.stderr)
+            return done.returncode
+        (ROOT / "config.toml").write_text(repo_config_text(made.read_text(encoding="utf-8")), encoding="utf-8")
+        config = write_config(Path(tmp) / "run.toml", server, output=ROOT / "output")
         done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--refresh", "--config", str(config)],
                               cwd=ROOT, text=True)
     if server.unmatched:

@@ -134,4 +134,4 @@ def test_repo_config_loads_with_all_fourteen_papers():
     from tests.conftest import ROOT
     config = load(ROOT / "config.toml")
     assert len(config.papers) == 14 and config.owner.name == "Mingqing Xiao"
-    assert [p.key for p in config.papers][:2] == ["hlop-iclr2024", "sltt-iccv2023"]
+    assert [p.key for p in config.papers][:2] == ["xiao2024hebbian", "meng2023towards"]

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -15,8 +16,10 @@ from pipeline.homepage import parse_publications
 from tests.conftest import END, ROOT, SEED, START, marked_homepage, run_cli, write_config
 from tests.replay import ReplayServer
 
-# Where the page and the sources disagree, the source decides. Each difference: (key as
-# "section #number", field, what the page says, what we emit, the source that decides).
+# With a config of IDs only (`init --prefer sources`), where the page and the sources word a field
+# differently the sources decide. Each difference: (entry as "section #number", field, what the page
+# says, what we emit, the source that decides). The repository's own config (what `init` writes)
+# keeps the page's words for all of these, so its run shows every entry as the page does.
 DIFFERENCES = [
     ("Conference Papers #2", "venue", "International Conference on Computer Vision (ICCV), 2023",
      "IEEE/CVF International Conference on Computer Vision (ICCV), 2023",
@@ -25,9 +28,6 @@ DIFFERENCES = [
      "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Jiang Bian, Guolin Ke, Zhouchen Lin, Tie-Yan Liu",
      "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Guolin Ke, Jiang Bian, Zhouchen Lin, Tie-Yan Liu",
      "arXiv <author> order (the paper's header and Springer agree)"),
-    ("Conference Papers #7", "links", "link: https://openreview.net/forum?id=v_KSmk9B5kt",
-     "openreview: https://openreview.net/forum?id=v_KSmk9B5kt",
-     "config openreview ID: an OpenReview forum is labelled openreview"),
     ("Journal Papers #2", "title",
      "Efficient and Generalizable Cross-patient Epileptic Seizure Detection through A Spiking Neural Network",
      "Efficient and generalizable cross-patient epileptic seizure detection through a spiking neural network",
@@ -38,10 +38,10 @@ DIFFERENCES = [
 
 
 def _norm(entry) -> dict[str, str]:
-    """The compared fields of one parsed entry; link labels lower-cased, whitespace collapsed."""
+    """The compared fields of one parsed entry, whitespace collapsed."""
     return {
         "title": " ".join(entry.title.split()),
-        "links": " ".join(f"{label.lower()}: {url}" for label, url in entry.links),
+        "links": " ".join(f"{label}: {url}" for label, url in entry.links),
         "authors": ", ".join(entry.authors),
         "bold": ", ".join(entry.bold),
         "venue": " ".join(entry.venue.split()),
@@ -69,13 +69,40 @@ def test_emitted_section_matches_the_page_entry_by_entry(seed_run):
     page = _by_place((SEED / "about.md").read_text(encoding="utf-8"))
     ours = _by_place((seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8"))
     assert list(ours) == list(page), "same entries in the same sections and order"
+    for place, entry in page.items():
+        assert ours[place] == entry, place  # link labels as the page writes them too
+
+
+def test_a_first_run_leaves_the_page_byte_for_byte_and_says_so(seed_run):
+    assert seed_run["homepage"].read_text(encoding="utf-8") == seed_run["before"]
+    out = seed_run["done"].stdout
+    assert "unchanged: 14 entries as the page shows them" in out and "added:" not in out
+    assert "warning:" not in out
+
+
+def test_with_ids_only_the_sources_decide_where_they_word_it_otherwise(tmp_path, replay):
+    from tests.refresh_output import init_config
+
+    page = tmp_path / "about.md"
+    shutil.copy(SEED / "about.md", page)
+    made = tmp_path / "ids.toml"
+    done = init_config(replay, page, made)
+    assert done.returncode == 0, done.stderr
+    text = made.read_text(encoding="utf-8")
+    # strip what init kept as the owner wrote it: the venue name, authors, title, venue
+    ids_only = re.sub(r"(?ms)^\[venue_names\].*?\n\n", "", text)
+    ids_only = "\n".join(line for line in ids_only.splitlines() if "# sources:" not in line) + "\n"
+    made.write_text(ids_only, encoding="utf-8")
+    config = write_config(tmp_path / "config.toml", replay, base=made)
+    assert run_cli("run", "--config", str(config)).returncode == 0
+    page_entries = _by_place(page.read_text(encoding="utf-8"))
+    ours = _by_place((tmp_path / "output" / "publications.md").read_text(encoding="utf-8"))
     expected = {(place, field): (theirs, mine) for place, field, theirs, mine, _ in DIFFERENCES}
     seen = set()
-    for place, entry in page.items():
+    for place, entry in page_entries.items():
         for field, value in entry.items():
             if (place, field) in expected:
-                theirs, mine = expected[(place, field)]
-                assert (value, ours[place][field]) == (theirs, mine), (place, field)
+                assert (value, ours[place][field]) == expected[(place, field)], (place, field)
                 seen.add((place, field))
             else:
                 assert ours[place][field] == value, (place, field)
@@ -88,23 +115,38 @@ def test_owner_is_bold_in_every_entry(seed_run):
     assert all(e.bold == ["Mingqing Xiao"] for e in ours)
 
 
-def test_splice_keeps_every_byte_outside_the_markers(seed_run):
+def test_splice_keeps_every_byte_outside_the_markers_and_of_every_unchanged_entry(seed_run):
+    from pipeline.homepage import same_entry
+
     after = seed_run["homepage"].read_text(encoding="utf-8")
     before = seed_run["before"]
     head, tail = before.split(START)[0], before.split(END)[1]
     assert after.startswith(head + START) and after.endswith(END + tail)
+    inner_before = before[len(head + START):-len(END + tail)]
     inner = after[len(head + START):-len(END + tail)]
-    assert inner.strip() == (seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8").strip()
+    ours = parse_publications((seed_run["tmp"] / "output" / "publications.md").read_text(encoding="utf-8"))
+    old_entries, new_entries = parse_publications(inner_before), parse_publications(inner)
+    assert all(same_entry(a, b) for a, b in zip(new_entries, ours)) and len(new_entries) == 14
+    old_lines, new_lines = inner_before.splitlines(), inner.splitlines()
+    for old, new in zip(old_entries, new_entries):
+        old_text = old_lines[old.line - 1:old.end_line]
+        new_text = new_lines[new.line - 1:new.end_line]
+        if not same_entry(old, new):  # rewritten in the run's format
+            assert new_text == (seed_run["tmp"] / "output" / "publications.md").read_text(
+                encoding="utf-8").splitlines()[ours[new_entries.index(new)].line - 1:ours[new_entries.index(new)].end_line]
+        else:  # the owner's bytes, trailing spaces and all
+            assert old_text == new_text, (old.section, old.number)
 
 
 def test_request_counts_per_source(seed_run):
     server: ReplayServer = seed_run["server"]
     counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1")}
     assert counts == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1}
-    assert server.unused() == ["s2/paper_batch_seed_init.json"]  # the batch of an init-made config
+    # the init-made config lists no DOI for the ScienceDirect papers: the batch with the BSPC DOI is unused
+    assert server.unused() == ["s2/paper_batch_seed.json"]
     out = seed_run["done"].stdout
     assert "arXiv: 8 requested, 8 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
-    assert "Semantic Scholar: 10 requested, 10 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
+    assert "Semantic Scholar: 9 requested, 9 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
     assert "OpenReview: 4 requested, 4 found, 0 not found, 0 failed, 0 stale; 2 HTTP requests." in out
 
 
@@ -112,11 +154,11 @@ def test_csv_has_one_row_per_paper_with_ids_as_text(seed_run):
     data = (seed_run["tmp"] / "output" / "publications.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert len(rows) == 14
-    ide = next(r for r in rows if r["key"] == "ide-neurips2021")
+    ide = next(r for r in rows if r["key"] == "xiao2021training")
     assert ide["arxiv_id"] == "2109.14247" and ide["arxiv_version"] == "3"
     assert ide["venue_abbr"] == "NeurIPS" and ide["year"] == "2021" and ide["award"] == "Spotlight, Top 3%"
     assert ide["openreview_url"] == "https://openreview.net/forum?id=f2Llmm_z5Sm"
-    irn = next(r for r in rows if r["key"] == "irn-eccv2020")
+    irn = next(r for r in rows if r["key"] == "xiao2020invertible")
     assert irn["doi"] == "10.1007/978-3-030-58452-8_8" and irn["section"] == "conference"
     assert [r["section"] for r in rows].count("journal") == 7
 
@@ -124,12 +166,12 @@ def test_csv_has_one_row_per_paper_with_ids_as_text(seed_run):
 def test_json_traces_each_field_to_its_source(seed_run):
     papers = {p["key"]: p for p in json.loads(
         (seed_run["tmp"] / "output" / "publications.json").read_text(encoding="utf-8"))["papers"]}
-    assert papers["hlop-iclr2024"]["field_sources"]["venue"] == "openreview"
-    assert papers["hlop-iclr2024"]["field_sources"]["title"] == "openreview"
-    assert papers["sltt-iccv2023"]["field_sources"]["venue"] == "s2"
-    assert papers["dsr-cvpr2022"]["field_sources"]["authors"] == "arxiv"
-    assert papers["lpom-tpami2020"]["field_sources"]["title"] == "config"
-    assert papers["tdmpnet-eccvw2020"]["venue"] == {"name": "European Conference on Computer Vision Workshops",
+    assert papers["xiao2024hebbian"]["field_sources"]["venue"] == "openreview"
+    assert papers["xiao2024hebbian"]["field_sources"]["title"] == "openreview"
+    assert papers["meng2023towards"]["field_sources"]["venue"] == "s2"
+    assert papers["meng2022training"]["field_sources"]["authors"] == "arxiv"
+    assert papers["li2020training"]["field_sources"]["title"] == "config"
+    assert papers["xiao2020tdmpnet"]["venue"] == {"name": "European Conference on Computer Vision Workshops",
                                                     "abbr": "ECCVW", "kind": "workshop"}
 
 

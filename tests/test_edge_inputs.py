@@ -45,6 +45,9 @@ def test_symlinked_homepage_stays_a_link(tmp_path, capsys):
 
 def test_unwritable_homepage_leaves_every_output_as_it_was(tmp_path, capsys):
     page = marked_homepage(tmp_path / "about.md")
+    # an entry the run must rewrite (the page shows an older title), so the page has to be written
+    page.write_text(page.read_text(encoding="utf-8").replace("**Online Training Through Time", "**Online Training Over Time"),
+                    encoding="utf-8")
     with ReplayServer([SEED]) as server:
         config = setup(tmp_path, server, homepage=page)
         (tmp_path / "output" / "publications.csv").unlink()  # a run that succeeds writes it again

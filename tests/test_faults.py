@@ -46,11 +46,17 @@ FAULTS = [
 ]
 
 
-def run_with(tmp_path, capsys, server: ReplayServer, *, deadline_s: float = 30, **source_overrides):
+def run_with(tmp_path, capsys, server: ReplayServer, *, deadline_s: float = 30, ids_only: bool = False,
+             **source_overrides):
     shutil.copytree(ROOT / "output", tmp_path / "output", dirs_exist_ok=True)
     overrides = {name: {"max_tries": 2, "timeout_s": 0.5, **source_overrides.get(name, {})}
                  for name in ("arxiv", "s2", "openreview")}
-    config = write_config(tmp_path / "config.toml", server, output=tmp_path / "output", sources=overrides)
+    base = ROOT / "config.toml"
+    if ids_only:  # without the page's wording kept by init: every field comes from the sources
+        base = tmp_path / "ids-only.toml"
+        base.write_text("\n".join(line for line in (ROOT / "config.toml").read_text(encoding="utf-8").splitlines()
+                                  if "# sources:" not in line) + "\n", encoding="utf-8")
+    config = write_config(tmp_path / "config.toml", server, output=tmp_path / "output", sources=overrides, base=base)
     text = config.read_text(encoding="utf-8") + f"\n[run]\ndeadline_s = {deadline_s}\n"
     config.write_text(text, encoding="utf-8")
     start = time.monotonic()
@@ -82,13 +88,13 @@ def test_fault(tmp_path, capsys, source, fault, make, says):
 
 NOT_FOUND_FAULTS = {
     "arxiv": Fault(status=200, body=(RECORDED / "arxiv" / "id_0000.0000_empty.xml").read_bytes()),
-    "s2": Fault(status=200, body=json.dumps([None] * 10).encode()),
+    "s2": Fault(status=200, body=json.dumps([None] * 9).encode()),
     "openreview": Fault(status=404, body=json.dumps({"name": "NotFoundError", "message": "Not Found",
                                                       "status": 404}).encode()),
 }
 
 
-@pytest.mark.parametrize("source, count", [("arxiv", 8), ("s2", 10), ("openreview", 4)])
+@pytest.mark.parametrize("source, count", [("arxiv", 8), ("s2", 9), ("openreview", 4)])
 def test_source_that_suddenly_finds_nothing_keeps_the_stored_records(tmp_path, capsys, source, count):
     # An empty arXiv feed for valid IDs, an S2 batch of nulls, OpenReview NotFoundError on both APIs.
     with ReplayServer([SEED]) as server:
@@ -114,7 +120,7 @@ def test_the_run_deadline_stops_fetching_and_emits_what_it_has(tmp_path, capsys)
 
 
 def test_hostile_metadata_comes_out_inert(tmp_path, capsys):
-    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+    batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
     frontiers = batch[6]
     frontiers["title"] = "<script>alert(1)</script> [x](javascript:alert(1)) *b* " + "L" * 3000
     frontiers["authors"][0]["name"] = "=HYPERLINK(\"http://evil\")\x07"
@@ -122,7 +128,7 @@ def test_hostile_metadata_comes_out_inert(tmp_path, capsys):
     frontiers["publicationVenue"] = frontiers["journal"] = None
     with ReplayServer([SEED]) as server:
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
-        code, out, _ = run_with(tmp_path, capsys, server)
+        code, out, _ = run_with(tmp_path, capsys, server, ids_only=True)
     assert code == 0, out
     md = (tmp_path / "output" / "publications.md").read_text(encoding="utf-8")
     assert "{{" not in md and "{%" not in md and "<script>" not in md and "<b>" not in md

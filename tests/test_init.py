@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import tomllib
 
+import tomli_w
+
 import pytest
 
 from pipeline.cli import main
@@ -37,9 +39,10 @@ def test_fourteen_entries_whose_ids_match_the_page_links(seed_init):
 
 @pytest.mark.parametrize("label, url, expected", [
     ("arxiv", "https://arxiv.org/abs/2402.11984", {"arxiv": "2402.11984"}),
-    ("arXiv", "https://arxiv.org/pdf/2210.04195v2.pdf", {"arxiv": "2210.04195"}),
+    ("arXiv", "https://arxiv.org/pdf/2210.04195v2.pdf", {"arxiv": "2210.04195", "labels": {"arxiv": "arXiv"}}),
     ("openreview", "https://openreview.net/forum?id=MeB86edZ1P", {"openreview": "MeB86edZ1P"}),
-    ("link", "https://openreview.net/forum?id=v_KSmk9B5kt", {"openreview": "v_KSmk9B5kt"}),
+    ("link", "https://openreview.net/forum?id=v_KSmk9B5kt", {"openreview": "v_KSmk9B5kt",
+                                                             "labels": {"openreview": "link"}}),
     ("link", "https://doi.org/10.1016/j.neunet.2023.01.026", {"doi": "10.1016/j.neunet.2023.01.026"}),
     ("link", "https://link.springer.com/chapter/10.1007/978-3-030-58452-8_8",
      {"doi": "10.1007/978-3-030-58452-8_8", "link": "https://link.springer.com/chapter/10.1007/978-3-030-58452-8_8"}),
@@ -53,9 +56,10 @@ def test_fourteen_entries_whose_ids_match_the_page_links(seed_init):
     ("link", "https://www.cell.com/cell/fulltext/S0092-8674(23)00123-4",
      {"pii": "S0092867423001234", "link": "https://www.cell.com/cell/fulltext/S0092-8674(23)00123-4"}),
     ("paper", "https://www.nature.com/articles/s41467-023-36706-3",
-     {"doi": "10.1038/s41467-023-36706-3", "link": "https://www.nature.com/articles/s41467-023-36706-3"}),
+     {"doi": "10.1038/s41467-023-36706-3", "link": "https://www.nature.com/articles/s41467-023-36706-3",
+      "labels": {"link": "paper"}}),
     ("pdf", "https://www.nature.com/articles/srep16696.pdf",
-     {"doi": "10.1038/srep16696", "link": "https://www.nature.com/articles/srep16696.pdf"}),
+     {"doi": "10.1038/srep16696", "link": "https://www.nature.com/articles/srep16696.pdf", "labels": {"link": "pdf"}}),
     ("link", "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0033693",
      {"doi": "10.1371/journal.pone.0033693",
       "link": "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0033693"}),
@@ -80,13 +84,20 @@ def test_each_kind_of_link(label, url, expected):
     assert table == expected
 
 
+def _sources_file(tmp_path, server) -> str:
+    path = tmp_path / "replay-sources.toml"
+    path.write_text(tomli_w.dumps({"sources": server.sources_config()}), encoding="utf-8")
+    return str(path)
+
+
 def test_init_then_run_gives_the_main_job_section(tmp_path, capsys):
     page = tmp_path / "about.md"
     shutil.copy(SEED / "about.md", page)
-    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml")]) == 0
-    out = capsys.readouterr().out
-    assert "wrote" in out and "14 papers (10 with IDs, 4 manual)" in out
     with ReplayServer([SEED]) as server:
+        assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml"),
+                     "--sources-from", _sources_file(tmp_path, server)]) == 0
+        out = capsys.readouterr().out
+        assert "wrote" in out and "14 papers (10 with IDs, 4 manual)" in out
         config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml")
         assert main(["run", "--config", str(config)]) == 0
         assert not server.unmatched
@@ -97,8 +108,9 @@ def test_round_trip_of_our_own_section_is_byte_for_byte(tmp_path, capsys):
     section = (ROOT / "output" / "publications.md").read_text(encoding="utf-8")
     page = tmp_path / "about.md"
     page.write_text(f"Publications\n------\n{START}\n\n{section}\n{END}\n", encoding="utf-8")
-    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml")]) == 0
     with ReplayServer([SEED]) as server:
+        assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml"),
+                     "--sources-from", _sources_file(tmp_path, server)]) == 0
         config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml", homepage=page)
         assert main(["run", "--config", str(config)]) == 0
     assert (tmp_path / "output" / "publications.md").read_text(encoding="utf-8") == section
@@ -136,12 +148,13 @@ def test_unusual_spacing_and_label_case():
             "A. Author,  **B. Owner**  \n"
             "*ICCV, 2023*    <font color=red>(Oral)</font>    \n")
     paper = from_homepage(page).papers[0]
-    assert paper == {"arxiv": "2302.14311", "code": "https://github.com/a/b", "award": "Oral"}
+    assert paper == {"key": "author2023title", "arxiv": "2302.14311", "code": "https://github.com/a/b", "award": "Oral",
+                     "labels": {"arxiv": "ArXiv", "code": "CODE"}}  # the page's labels survive, per link
 
 
 def test_entry_without_bold_title_is_reported_not_dropped():
     result = from_homepage("### Preprints\n\n1. A plain title [[arxiv]](https://arxiv.org/abs/2302.14311)\n")
-    assert result.papers == [{"arxiv": "2302.14311"}]
+    assert result.papers == [{"arxiv": "2302.14311", "key": "anonplain"}]
     assert any("no bold title" in note for note in result.unmapped)
 
 
@@ -158,7 +171,7 @@ def test_publications_collection(tmp_path):
         "paperurl: 'https://arxiv.org/abs/2005.05650'\ncitation: 'Xiao, M. and Zheng, S. (2020).'\n---\n",
         encoding="utf-8")
     result = from_collection(folder, owner="Your Name")
-    assert result.papers[0] == {"arxiv": "2005.05650"}
+    assert result.papers[0] == {"arxiv": "2005.05650", "key": "xiao2020invertible"}
     manual = result.papers[1]
     assert (manual["title"], manual["venue"], manual["year"]) == ("Paper Title Number 1", "Journal 1", 2009)
     # "Last, First." with the citation's closing period: surname "Your Name", given name "You"
@@ -200,7 +213,8 @@ def test_bulleted_entries_bold_italic_titles_and_span_awards():
     assert [e.title for e in entries] == ["A Bold Italic Title: 50% & Co.", "Second"]
     assert entries[0].award == "Best Paper" and entries[0].venue == "ICML 2019"
     result = from_homepage(page)
-    assert result.papers == [{"arxiv": "2302.14311", "award": "Best Paper"}, {"openreview": "AbCdEfGhIj"}]
+    assert result.papers == [{"arxiv": "2302.14311", "award": "Best Paper", "key": "lovelace2019bold"},
+                             {"openreview": "AbCdEfGhIj", "key": "lovelace2022second"}]
 
 
 def test_init_config_uses_paper_tables_that_a_hand_added_paper_can_join(tmp_path, capsys):
@@ -208,9 +222,9 @@ def test_init_config_uses_paper_tables_that_a_hand_added_paper_can_join(tmp_path
     page.write_text("### Journal Papers\n\n1. **A** [[arxiv]](https://arxiv.org/abs/2302.14311)\nAda\n*JMLR, 2020*\n",
                     encoding="utf-8")
     made = tmp_path / "config.toml"
-    assert main(["init", "--from-homepage", str(page), "--config", str(made), "--owner", "Ada"]) == 0
+    assert main(["init", "--from-homepage", str(page), "--config", str(made), "--owner", "Ada", "--offline"]) == 0
     text = made.read_text(encoding="utf-8") + '\n[[paper]]\narxiv = "2109.14247"\n'
-    assert "[[paper]]\narxiv = \"2302.14311\"" in text
+    assert "[[paper]]\nkey = \"ada2020a\"\narxiv = \"2302.14311\"" in text
     assert len(tomllib.loads(text)["paper"]) == 2
 
 

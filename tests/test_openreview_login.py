@@ -147,7 +147,7 @@ def test_run_with_credentials_gets_the_four_openreview_papers_and_leaks_nothing(
     assert "DEBUG" in done.stderr and gated.gate.logins == ["or2", "or1"]
     assert "OpenReview: 4 requested, 4 found" in done.stdout
     papers = json.loads((tmp_path / "output" / "publications.json").read_text())["papers"]
-    hlop = next(p for p in papers if p["key"] == "hlop-iclr2024")
+    hlop = next(p for p in papers if p["key"] == "xiao2024hebbian")
     assert hlop["field_sources"]["venue"] == "openreview" and hlop["venue"]["abbr"] == "ICLR"
     secrets = [PASSWORD, USER, *gated.gate.tokens]
     files = [*(tmp_path / "output").iterdir(), homepage, tmp_path / "config.toml", tmp_path / "summary.md",
@@ -167,10 +167,10 @@ def test_run_without_credentials_loses_no_paper_and_says_what_is_missing(tmp_pat
     assert "14 papers." in out and "arXiv: 8 requested, 8 found" in out
     papers = json.loads((tmp_path / "output" / "publications.json").read_text())["papers"]
     assert len(papers) == 14
-    assert "  hlop-iclr2024: " in out and "acceptance status and award unknown until OpenReview answers" in out
+    assert "  xiao2024hebbian: " in out and "acceptance status and award unknown until OpenReview answers" in out
     # OTTT's award is the owner's own (config), so only its status is missing
-    assert "ottt-neurips2022: " in out and "ottt-neurips2022: shown" in out
-    ottt_line = next(l for l in out.splitlines() if "ottt-neurips2022:" in l and "OpenReview answers" in l)
+    assert "xiao2022online: " in out and "xiao2022online: shown" in out
+    ottt_line = next(l for l in out.splitlines() if "xiao2022online:" in l and "OpenReview answers" in l)
     assert "acceptance status unknown" in ottt_line
     assert "Without OpenReview" in (tmp_path / "summary.md").read_text()
 

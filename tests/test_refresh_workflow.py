@@ -102,7 +102,7 @@ def test_workflow_step_commits_only_real_changes(homepage_repo, tmp_path):
         assert second.returncode == 0 and "No change to commit." in second.stdout
         assert git(homepage_repo, "rev-list", "--count", "HEAD") == commits
 
-        batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+        batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
         batch[1]["venue"] = "Computer Vision and Pattern Recognition"  # SLTT, whose venue S2 gives
         batch[1]["publicationVenue"] = None
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
@@ -112,8 +112,9 @@ def test_workflow_step_commits_only_real_changes(homepage_repo, tmp_path):
     message = git(homepage_repo, "log", "-1", "--format=%B")
     assert message.startswith("Update publications: 1 changed\n")
     assert "changed: Towards Memory- and Time-Efficient Backpropagation for Training Spiking Neural Networks " \
-           "(sltt-iccv2023)" in message
-    assert "venue: IEEE/CVF International Conference on Computer Vision (ICCV) -> IEEE/CVF Conference on Computer " \
+           "(meng2023towards)" in message
+    # the old venue under the owner's name for ICCV ([venue_names]), the new one under the table's
+    assert "venue: International Conference on Computer Vision (ICCV) -> IEEE/CVF Conference on Computer " \
            "Vision and Pattern Recognition (CVPR)" in message
 
 
@@ -132,8 +133,8 @@ def test_second_run_within_max_age_sends_no_request(tmp_path, replay):
 def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
     shutil.copytree(ROOT / "output", tmp_path / "output")
     config = write_config(tmp_path / "config.toml", replay, output=tmp_path / "output")
-    base = config.read_text(encoding="utf-8").replace('key = "ide-neurips2021"',
-                                                       'key = "ide-neurips2021"\nyear = 2099')
+    base = config.read_text(encoding="utf-8").replace('key = "xiao2021training"',
+                                                       'key = "xiao2021training"\nyear = 2099')
     config.write_text(base, encoding="utf-8")
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()}
     done = run_cli("run", "--dry-run", "--config", str(config))
@@ -141,7 +142,7 @@ def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()} == before
     assert "Dry run: nothing was written." in done.stdout
     assert "changed: Training Feedback Spiking Neural Networks by Implicit Differentiation on the Equilibrium " \
-           "State (ide-neurips2021)\n  year: 2021 -> 2099" in done.stdout
+           "State (xiao2021training)\n  year: 2021 -> 2099" in done.stdout
     assert "+*Advances in Neural Information Processing Systems (NeurIPS), 2099*" in done.stdout
     assert "--- publications.md (last run)" in done.stdout
 
@@ -149,12 +150,17 @@ def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
 def test_dry_run_diff_is_of_the_homepage_when_one_is_set(tmp_path, replay):
     from tests.conftest import marked_homepage
     page = marked_homepage(tmp_path / "about.md")
+    page.write_text(page.read_text(encoding="utf-8").replace("Cross-patient Epileptic", "Cross-Patient Epileptic"),
+                    encoding="utf-8")  # the page has a title other than the one the config keeps
     before = page.read_bytes()
     config = write_config(tmp_path / "config.toml", replay, homepage=page)
     done = run_cli("run", "--dry-run", "--config", str(config))
     assert done.returncode == 0 and page.read_bytes() == before
     assert f"--- {page} (now)" in done.stdout and f"+++ {page} (after this run)" in done.stdout
-    assert "-2. **Efficient and Generalizable Cross-patient" in done.stdout
+    assert "-2. **Efficient and Generalizable Cross-Patient Epileptic" in done.stdout
+    assert "+2. **Efficient and Generalizable Cross-patient Epileptic" in done.stdout
+    assert "changed: Efficient and Generalizable Cross-patient Epileptic" in done.stdout
+    assert done.stdout.count("\n-") == 1 + done.stdout.count("\n---")  # only that entry's first line changes
     assert not (tmp_path / "output").exists()
 
 
