@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .sanitize import clean
+
 __all__ = ["SOURCES", "SourceRecord", "FetchResult", "SourceError"]
 
 #: Source names, in the order the pipeline fetches them.
@@ -81,6 +83,16 @@ class SourceRecord:
     publication_types: tuple[str, ...] = ()
     comment: str | None = None
     journal_ref: str | None = None
+
+    def __post_init__(self) -> None:
+        # Text from outside is cleaned once, here (harvest.sanitize): every record, fetched or
+        # stored, holds no control characters, escape sequences or bidi controls.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                object.__setattr__(self, f.name, clean(value))
+            elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+                object.__setattr__(self, f.name, tuple(clean(v) for v in value))
 
     def identifiers(self) -> set[str]:
         """Every identifier this record carries, as namespaced keys like ``arxiv:2005.05650``."""

@@ -20,6 +20,8 @@ from typing import Any
 from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_pii, normalize_s2
 from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, SourceSettings
 
+from harvest.sanitize import clean
+
 from .venue_text import KINDS as VENUE_KINDS
 
 __all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "loads", "SECTIONS"]
@@ -196,6 +198,8 @@ class _Checker:
                 raise self.fail(where, f"unknown key '{key}'{hint}", key_line or line)
 
     def string(self, value: Any, where: str, line: int | None) -> str:
+        if isinstance(value, str):
+            value = clean(value)  # control characters and bidi controls never pass (harvest.sanitize)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(where, f"expected a non-empty string, got {value!r}", line)
         return value.strip()
@@ -204,6 +208,10 @@ class _Checker:
         text = self.string(value, where, line)
         if not _URL.match(text):
             raise self.fail(where, f"{text!r} is not an http(s) URL", line)
+        bad = sorted(set(re.findall(r"[{}|\\^\[\]]", text)))
+        if bad:
+            raise self.fail(where, f"{text!r} holds {' '.join(bad)}, which a URL may not; percent-encode them "
+                                   f"(e.g. %7B for {{, %7D for }})", line)
         return text
 
 
@@ -258,7 +266,7 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
         if not isinstance(authors, list) or not authors or not all(isinstance(a, str) and a.strip() for a in authors):
             raise check.fail(f"{where}, key 'authors'", "expected a list of names, e.g. authors = [\"Ada Lovelace\"]",
                              kline("authors"))
-        values["authors"] = tuple(a.strip() for a in authors)
+        values["authors"] = tuple(clean(a).strip() for a in authors)
     if "year" in raw:
         year = raw["year"]
         if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
@@ -287,7 +295,7 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
             raise check.fail(f"{where}, key 'labels'", "expected a table of link kind = label, the kinds being "
                                                        f"{', '.join(_LINK_KINDS)}, e.g. labels = {{ arxiv = \"arXiv\" }}",
                              kline("labels"))
-        values["labels"] = {k: v.strip() for k, v in labels.items()}
+        values["labels"] = {k: clean(v).strip() for k, v in labels.items()}
     if not any(values.get(kind) for kind in _ID_KEYS) and not values.get("title"):
         raise check.fail(where, "a paper needs an ID (arxiv, openreview, doi, s2 or pii) or, for a paper no API "
                                 "knows, a title, authors, venue and year", line)
@@ -374,7 +382,8 @@ def loads(text: str, path: str | Path) -> Config:
     variants = owner_raw.get("variants", [])
     if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
         raise check.fail("owner.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]")
-    owner = Owner(name=check.string(owner_raw["name"], "owner.name", None), variants=tuple(v.strip() for v in variants))
+    owner = Owner(name=check.string(owner_raw["name"], "owner.name", None),
+                  variants=tuple(clean(v).strip() for v in variants))
 
     out_raw = raw.get("output", {})
     if not isinstance(out_raw, dict):

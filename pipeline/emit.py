@@ -19,44 +19,77 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import quote
 from typing import Iterable
 
 from .merge import Publication
 
-__all__ = ["SECTION_TITLES", "md_escape", "render_section", "render_entry", "render_csv", "render_json", "ordered"]
+__all__ = ["SECTION_TITLES", "md_escape", "md_line_start", "safe_url", "render_section", "render_entry", "render_csv",
+           "render_json", "ordered"]
 
 #: Heading of each section, in page order.
 SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
                   "preprint": "Preprints"}
 
-_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`()\[\]]+$")
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"`(){}\[\]|\\^]+$")
 _FORMULA_START = frozenset("=+-@\t\r")
+_URL_SAFE = ":/?#@!$&'*+,;=%-._~"  # RFC 3986 reserved and unreserved characters, and % of an escape
 
-
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", **{c: "\\" + c for c in "\\`*_[]"}}
-_TO_ESCAPE = re.compile(r"[\x00-\x1f\x7f]|[&<>\\`*_\[\]]|\{(?=[{%])")
+# Markdown (kramdown with GFM input, as academicpages configures it), HTML and Liquid specials:
+# entities for what HTML and Liquid read (< > & { }), a backslash for what kramdown reads
+# (emphasis, code, links, tables, strikethrough, math, smart quotes), runs of - and . spelled out
+# so that kramdown's typographic symbols (--, ---, ...) do not turn them into dashes and ellipses.
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;",
+            **{c: "\\" + c for c in "\\`*_[]|~$\"'"}}
+_TO_ESCAPE = re.compile(r"[\x00-\x1f\x7f]|[&<>{}\\`*_\[\]|~$\"']|-{2,}|\.{3,}")
+# What makes a line start a list, heading, quote, rule or definition: "1. ", "1) ", "- ", "+ ", "# ", ": ", "---"
+_LINE_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-+#:=])")
 
 
 def _escape_one(match: re.Match) -> str:
-    char = match.group()
-    return _ESCAPES.get(char, " ")
+    text = match.group()
+    if len(text) > 1:  # a run of hyphens or dots
+        return "".join("\\" + c for c in text)
+    return _ESCAPES.get(text, " ")
 
 
 def md_escape(text: str) -> str:
-    """Make fetched text inert in Markdown, HTML and Liquid.
+    """Make text inert in Markdown (kramdown, GFM input), HTML and Jekyll Liquid, shown as written.
 
-    Backslash, backtick, ``*``, ``_``, ``[`` and ``]`` get a backslash; ``<``, ``>`` and ``&``
-    become entities; ``{{`` and ``{%`` (Jekyll Liquid) have their brace written as ``&#123;``;
-    control characters (line breaks and tabs included) become spaces. One pass over the text.
+    ``&``, ``<``, ``>``, ``{`` and ``}`` become entities (Liquid's ``{{``/``{%`` and kramdown's
+    ``{:``/``{::`` never form); backslash, backtick, ``*``, ``_``, ``[``, ``]``, ``|``, ``~``
+    (strikethrough), ``$`` (math), ``"`` and ``'`` (smart quotes) get a backslash, as do runs of
+    ``-`` and ``.`` (typographic dashes and ellipses); control characters become spaces. One pass.
+    Use :func:`md_line_start` for text that begins a line.
     """
     return _TO_ESCAPE.sub(_escape_one, text)
 
 
+def md_line_start(escaped: str) -> str:
+    """``escaped`` (the output of :func:`md_escape`) made safe to begin a line: a leading "1. " or
+    "1) " (an ordered list), "-", "+", "#", ":" or "=" (a list, heading, definition or setext rule) is
+    backslash-escaped."""
+    match = _LINE_START.match(escaped)
+    if not match:
+        return escaped
+    if match.group(2):
+        return f"{match.group(1)}{match.group(2)}\\{match.group(3)}{escaped[match.end():]}"
+    return f"{match.group(4)}\\{match.group(5)}{escaped[match.end():]}"
+
+
+def safe_url(url: str) -> str:
+    """``url`` with every character a URL may not hold percent-encoded (space, ``<``, ``>``, ``"``,
+    backtick, ``{``, ``}``, ``|``, backslash, ``^``, ``(``, ``)``, ``[``, ``]``, non-ASCII), so that it
+    is inert in Markdown, HTML and Liquid. Raises ValueError for anything but an http(s) URL (config
+    checks and the link builders prevent that)."""
+    encoded = quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url), safe=_URL_SAFE)  # a lone % is text
+    if not _SAFE_URL.match(encoded):
+        raise ValueError(f"refusing to emit a link that is not an http(s) URL: {url!r}")
+    return encoded
+
+
 def _link(label: str, url: str) -> str:
-    url = url.replace("(", "%28").replace(")", "%29").replace("[", "%5B").replace("]", "%5D")
-    if not _SAFE_URL.match(url):
-        raise ValueError(f"refusing to emit a link that is not a plain http(s) URL: {url!r}")
-    return f"[[{md_escape(label)}]]({url})"
+    return f"[[{md_escape(label)}]]({safe_url(url)})"
 
 
 def ordered(publications: Iterable[Publication], order: Iterable[str] = tuple(SECTION_TITLES)) -> dict[str, list[Publication]]:
@@ -78,8 +111,8 @@ def render_entry(number: int, pub: Publication) -> str:
 def _entry(number: int, pub: Publication) -> str:
     head = f"{number}. **{md_escape(pub.title)}**"
     links = " ".join(_link(label, url) for label, url in pub.links)
-    authors = ", ".join(f"**{md_escape(a)}**" if i in pub.owner_positions else md_escape(a)
-                        for i, a in enumerate(pub.authors))
+    authors = md_line_start(", ".join(f"**{md_escape(a)}**" if i in pub.owner_positions else md_escape(a)
+                                      for i, a in enumerate(pub.authors)))
     venue = f"*{md_escape(pub.venue_line())}*"
     if pub.award:
         venue += f" <font color=red>({md_escape(pub.award)})</font>"

@@ -18,6 +18,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from harvest.sanitize import clean
+
 __all__ = ["ParsedEntry", "parse_publications", "unescape_md", "same_entry", "replace_entries"]
 
 _HEADING = re.compile(r"^#{2,4}\s+(.+?)\s*$")
@@ -55,8 +57,8 @@ class ParsedEntry:
 
 def unescape_md(text: str) -> str:
     """Undo Markdown backslash escapes (of any ASCII punctuation, as Markdown allows) and HTML entities,
-    as :func:`pipeline.emit.md_escape` writes them."""
-    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
+    as :func:`pipeline.emit.md_escape` writes them; the result is cleaned (harvest.sanitize)."""
+    return clean(html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)))
 
 
 def parse_publications(text: str) -> list[ParsedEntry]:

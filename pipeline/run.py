@@ -118,7 +118,11 @@ class RunReport:
         return "\n".join(lines)
 
     def render_markdown(self) -> str:
-        """The run summary as Markdown (for ``$GITHUB_STEP_SUMMARY``)."""
+        """The run summary as Markdown (for ``$GITHUB_STEP_SUMMARY``); every text from a source or the
+        config is escaped as on the page (no HTML, link, image or Liquid from metadata)."""
+        from .emit import md_escape
+
+        e = md_escape
         counts = {kind: sum(c.kind == kind for c in self.changes) for kind in ("added", "removed", "changed")}
         out = ["## Publications refresh", "",
                f"{self.papers} papers; {counts['added']} added, {counts['removed']} removed, "
@@ -129,21 +133,20 @@ class RunReport:
             r = self.sources.get(source)
             if r is None:
                 continue
-            error = (r.skipped or r.error or "").replace("|", "\\|")
             out.append(f"| {SOURCE_NAMES[source]} | {r.requested} | {r.found} | {len(r.not_found)} | {len(r.failed)} "
-                       f"| {len(r.stale)} | {r.fresh} | {r.requests} | {error} |")
+                       f"| {len(r.stale)} | {r.fresh} | {r.requests} | {e(r.skipped or r.error or '')} |")
         if self.without_openreview:
-            out += ["", "### Without OpenReview", ""] + [f"- {line}" for line in self.without_openreview]
+            out += ["", "### Without OpenReview", ""] + [f"- {e(line)}" for line in self.without_openreview]
         shown = [c for c in self.changes if c.kind != "unchanged"]
         if shown:
             out += ["", "### Changes", ""]
             for change in shown:
-                out.append(f"- **{change.kind}**: {change.title} (`{change.key}`)")
-                out.extend(f"  - {detail}" for detail in change.details)
+                out.append(f"- **{change.kind}**: {e(change.title)} ({e(change.key)})")
+                out.extend(f"  - {e(detail)}" for detail in change.details)
         if self.notes:
-            out += ["", "### Notes", ""] + [f"- {n}" for n in self.notes]
+            out += ["", "### Notes", ""] + [f"- {e(n)}" for n in self.notes]
         if self.warnings:
-            out += ["", "### Warnings", ""] + [f"- {w}" for w in self.warnings]
+            out += ["", "### Warnings", ""] + [f"- {e(w)}" for w in self.warnings]
         return "\n".join(out) + "\n"
 
     def commit_message(self) -> str:

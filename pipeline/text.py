@@ -20,7 +20,7 @@ _LATEX = LatexNodes2Text(math_mode="verbatim")
 
 
 def _latex_to_text(segment: str) -> str:
-    if "\\" not in segment and "{" not in segment and "}" not in segment:
+    if "\\" not in segment:  # no LaTeX command: braces are the author's text ("{{ page.x }}" stays visible)
         return segment
     # "%" starts a LaTeX comment and "&", "#" are special; in a title they are plain characters.
     converted = _LATEX.latex_to_text(re.sub(r"(?<!\\)([%&#])", r"\\\1", segment))

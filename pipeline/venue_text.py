@@ -162,7 +162,7 @@ def clean_venue_name(text: str) -> str:
     name = re.sub(r"\s+=\s+.*$", "", name)  # "South African medical journal = Suid-Afrikaanse tydskrif ..."
     name = re.sub(r"(?i)\s*:\s*(?:an?\s+)?(?:official|open access|the official)\b.*$", "", name)
     name = re.sub(r"\s*:\s*([A-Z][A-Z0-9&]{1,9})\s*$", r" (\1)", name)  # "... Association : JAMIA" -> "(JAMIA)"
-    name = re.sub(r"\s*[“\"][^”\"]{3,}[”\"]?\s*$", "", name)  # a quoted theme after the name
+    name = re.sub(r"\s+[“\"][^”\"]{3,}[”\"]\s*$", "", name)  # a quoted theme after the name
     for _ in range(2):
         name = _LEAD.sub("", name)
     name = _TAIL.sub("", name)
@@ -190,7 +190,7 @@ def clean_venue_name(text: str) -> str:
     name = re.sub(r"\s*,\s*(?:,\s*)+", ", ", name)
     name = _PLACE_TAIL.sub("", name.strip(" ,"))
     name = _PUBLISHER_TAIL.sub("", name.strip())
-    name = re.sub(r"\s+([,;:)])", r"\1", " ".join(name.split()))
+    name = re.sub(r"\s+([,;)])", r"\1", " ".join(name.split()))
     name = re.sub(r"\(\s+", "(", name)
     stripped = name.strip(" ,;:-–@'\"“”‘’")
     if stripped.endswith(".") and not re.search(r"\b[A-Za-z]{1,6}\.$", stripped):

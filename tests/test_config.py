@@ -61,7 +61,7 @@ BAD_CONFIGS = [
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[sources.openreview]\napi2_url = "ftp://x"\n',
      ":5: sources.openreview.api2_url: 'ftp://x' is not an http(s) URL such as 'https://api2.openreview.net'"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\nkey = "a key\\nwith a break"\n',
-     ":5: paper #1, key 'key': 'a key\\nwith a break' must be letters, digits"),
+     ":5: paper #1, key 'key': 'a key with a break' must be letters, digits"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[sources.s2]\nbatch_size = 0\n', ": sources.s2.batch_size: expected a positive number, got 0"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[run]\ndeadline_s = 0\n', ": run.deadline_s: expected a positive number of seconds, got 0"),
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\n' + '[sections]\norder = ["journal", "talks"]\n',
