@@ -4,8 +4,9 @@ Heavy modules (pandas, the API clients) are imported inside commands, so ``--hel
 Our errors become one line on stderr and a documented exit code; a bug keeps its traceback.
 
 Exit codes: 0 success; 4 success, but stored records stood in for a source that failed (or a
-paper kept its previous entry); 3 config or homepage error (nothing written); 2 bad command
-line; 1 failure (a file could not be written, the stored harvest is unreadable).
+paper kept its previous entry); 5 another run on the same output folder did not finish within
+30 s (nothing written); 3 config or homepage error (nothing written); 2 bad command line; 1
+failure (a file could not be written, the stored harvest is unreadable).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["main", "build_parser"]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 3
+EXIT_BUSY = 5
 
 
 def _add_log_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -37,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Harvest paper metadata from arXiv, OpenReview and Semantic Scholar into an academicpages "
                     "Publications section and a CSV.",
         epilog="Exit codes: 0 success; 4 success with stored (stale) records standing in for a failed source; "
-               "3 config error; 2 bad command line; 1 failure.")
+               "5 another run holds the output folder; 3 config error; 2 bad command line; 1 failure.")
     _add_log_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, help="what to do")
     run = commands.add_parser("run", help="fetch, merge and emit the publication list",
@@ -78,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--sources-from", metavar="FILE",
                       help="take the [sources.*] tables of FILE (where each API is, politeness), as run would")
     paths = commands.add_parser("paths", help="print the files a run writes, one per line (for git add)",
-                                description="Print the output folder and the homepage file of a config, one "
-                                            "per line, so a script can stage exactly what a run changes.")
+                                description="Print every file a run writes (the output files and the homepage), "
+                                            "one per line, so a script can stage exactly what a run changes.")
     _add_log_options(paths, defaults=False)
     paths.add_argument("--config", default="config.toml", metavar="PATH", help="config file (default: config.toml)")
     return parser
@@ -123,7 +125,10 @@ def _run(args: argparse.Namespace) -> int:
                   "give a scratch path", file=sys.stderr)
             return 2
     try:
-        report = run(config, offline=args.offline, refresh=args.refresh, dry_run=args.dry_run)
+        report = run(config, offline=args.offline, refresh=args.refresh, dry_run=args.dry_run, started=_STARTED[0])
+    except writer.BusyError as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_BUSY
     except (writer.MarkerError, config_module.ConfigError) as exc:
         print(f"error: {exc}; nothing was written", file=sys.stderr)
         return EXIT_CONFIG
@@ -254,17 +259,24 @@ def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
 
 
 def _paths(args: argparse.Namespace) -> int:
+    from .run import output_paths
+
     config = _load_config(args.config)
     if config is None:
         return EXIT_CONFIG
-    print(config.output.dir)
-    if config.output.homepage:
-        print(config.output.homepage)
+    for path in output_paths(config):
+        print(path)
     return 0
+
+
+_STARTED: list[float | None] = [None]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
+    import time
+
+    _STARTED[0] = time.monotonic()  # the run's deadline covers everything after start-up
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose, args.quiet)
     if args.command == "run":

@@ -11,9 +11,11 @@ Relative paths in the file are relative to the file's own folder.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -148,30 +150,56 @@ class Config:
     undecided_section: str = "journal"
 
 
+@dataclass(frozen=True)
+class _LineIndex:
+    """Where each table header and key of a config text is, found in one pass (so that a config of
+    any size is checked in linear time). ``headers``: header name -> line numbers (1-based, in
+    order; ``paper`` for each ``[[paper]]``); ``keys``: header line (0 for the top level) -> key ->
+    line."""
+
+    headers: dict[str, list[int]]
+    keys: dict[int, dict[str, int]]
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
+
+
+@lru_cache(maxsize=4)
+def _index(text: str) -> _LineIndex:
+    headers: dict[str, list[int]] = {}
+    keys: dict[int, dict[str, int]] = {0: {}}
+    current = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            name = re.sub(r"\s*\.\s*", ".", header.group(1))
+            headers.setdefault(name, []).append(number)
+            current = number
+            keys[current] = {}
+            continue
+        key = _KEY.match(line)
+        if key:
+            keys[current].setdefault(key.group(1).strip("\"'"), number)
+    return _LineIndex(headers=headers, keys=keys)
+
+
 def _paper_lines(text: str) -> list[int]:
-    return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"^\s*\[\[\s*paper\s*\]\]", line)]
+    return _index(text).headers.get("paper", [])
 
 
 def _table_line(text: str, table: str) -> int | None:
     """The line of the ``[table]`` header (``[output]``, ``[sources.arxiv]``), or None."""
-    pattern = re.compile(rf"^\s*\[\s*{re.escape(table).replace(chr(92) + '.', chr(92) + 's*' + chr(92) + '.' + chr(92) + 's*')}\s*\]")
-    for number, line in enumerate(text.splitlines(), 1):
-        if pattern.match(line):
-            return number
-    return None
+    lines = _index(text).headers.get(table)
+    return lines[0] if lines else None
 
 
 def _key_line(text: str, start: int | None, key: str) -> int | None:
-    """The line of ``key = ...`` in the table whose header is on line ``start`` (1-based)."""
+    """The line of ``key = ...`` in the table whose header is on line ``start`` (1-based; 0 for the
+    top level), or None."""
     if start is None:
         return None
-    lines = text.splitlines()
-    for n in range(start, len(lines)):
-        if re.match(r"^\s*\[", lines[n]):
-            return None
-        if re.match(rf"^\s*{re.escape(key)}\s*=", lines[n]):
-            return n + 1
-    return None
+    return _index(text).keys.get(start, {}).get(key)
 
 
 class _Checker:
@@ -310,6 +338,12 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
     return Entry(key=key, index=index, line=line, **values)
 
 
+# Upper bounds of numeric source settings: what each API takes in one request, and sane waits.
+_LIMITS = {("s2", "batch_size"): 500, ("arxiv", "batch_size"): 2000, ("openreview", "batch_size"): 1000,
+           ("*", "max_tries"): 20, ("*", "timeout_s"): 600, ("*", "delay_s"): 600, ("*", "max_wait_s"): 3600,
+           ("*", "backoff_s"): 600}
+
+
 def _sources(check: _Checker, raw: Any) -> SourceSettings:
     if raw is None:
         return SourceSettings()
@@ -325,19 +359,27 @@ def _sources(check: _Checker, raw: Any) -> SourceSettings:
         allowed = tuple(f.name for f in fields(cls))
         check.unknown_keys(table, allowed, f"sources.{name}")
         defaults = cls()
+        header = _table_line(check.text, f"sources.{name}")
         for key, value in table.items():
+            line = _key_line(check.text, header, key) or header
             expected = type(getattr(defaults, key))
             ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
             if not ok or isinstance(value, bool) != (expected is bool):
                 want = {bool: "true or false", str: "a string", int: "a whole number", float: "a number"}[expected]
                 raise check.fail(f"sources.{name}.{key}", f"expected {want} (default {getattr(defaults, key)!r}), "
-                                                          f"got {value!r}", _table_line(check.text, f"sources.{name}"))
-            if expected in (int, float) and value <= 0 and key not in ("delay_s", "max_wait_s", "backoff_s"):
-                raise check.fail(f"sources.{name}.{key}", f"expected a positive number, got {value!r}")
+                                                          f"got {value!r}", line)
+            if expected in (int, float):
+                low = 0 if key in ("delay_s", "max_wait_s", "backoff_s") else None
+                limit = _LIMITS.get((name, key), _LIMITS.get(("*", key)))
+                if not math.isfinite(value) or (value < 0 if low == 0 else value <= 0) or (limit and value > limit):
+                    bound = f"at most {limit:g}" if limit else "a finite number"
+                    raise check.fail(f"sources.{name}.{key}", f"expected a {'' if low == 0 else 'positive '}number, "
+                                                              f"{bound}, got {value!r}", line)
         for key, value in table.items():
             if key.endswith("_url") and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
                 raise check.fail(f"sources.{name}.{key}", f"{value!r} is not an http(s) URL such as "
-                                                          f"{getattr(defaults, key)!r}", _table_line(check.text, f"sources.{name}"))
+                                                          f"{getattr(defaults, key)!r}",
+                                 _key_line(check.text, header, key) or header)
         built[name] = cls(**table)
     return SourceSettings(**built)
 
@@ -373,49 +415,61 @@ def loads(text: str, path: str | Path) -> Config:
     check.unknown_keys(raw, _TOP_KEYS, "top level")
 
     owner_raw = raw.get("owner")
+    def at(table: str, key: str | None = None) -> int | None:
+        header = _table_line(text, table)
+        return (_key_line(text, header, key) if key else None) or header
+
     if not isinstance(owner_raw, dict):
-        raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]")
+        raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]",
+                         at("owner"))
     if "name" not in owner_raw:
         raise check.fail("owner.name", "missing; add name = \"Your Name\" under [owner]",
                          _table_line(text, "owner"))
     check.unknown_keys(owner_raw, _OWNER_KEYS, "owner")
     variants = owner_raw.get("variants", [])
     if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-        raise check.fail("owner.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]")
-    owner = Owner(name=check.string(owner_raw["name"], "owner.name", None),
+        raise check.fail("owner.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]",
+                         at("owner", "variants"))
+    owner = Owner(name=check.string(owner_raw["name"], "owner.name", at("owner", "name")),
                   variants=tuple(clean(v).strip() for v in variants))
 
     out_raw = raw.get("output", {})
     if not isinstance(out_raw, dict):
-        raise check.fail("output", "expected a table [output]")
+        raise check.fail("output", "expected a table [output]", _key_line(text, 0, "output"))
     check.unknown_keys(out_raw, _OUTPUT_KEYS, "output")
     base = path.parent
-    out_dir = base / check.string(out_raw.get("dir", "output"), "output.dir", None)
+    out_dir = base / check.string(out_raw.get("dir", "output"), "output.dir", at("output", "dir"))
     for parent in (out_dir, *out_dir.parents):
         if parent.exists():
             if not parent.is_dir():
-                raise check.fail("output.dir", f"{out_dir} cannot be a folder: {parent} is a file; choose another path")
+                raise check.fail("output.dir", f"{out_dir} cannot be a folder: {parent} is a file; choose another path",
+                                 at("output", "dir"))
             break
     homepage = None
     if "homepage" in out_raw:
-        homepage = base / check.string(out_raw["homepage"], "output.homepage", None)
+        line = at("output", "homepage")
+        homepage = base / check.string(out_raw["homepage"], "output.homepage", line)
         if homepage.is_dir():
-            raise check.fail("output.homepage", f"{homepage} is a folder; name the page itself, e.g. _pages/about.md")
+            raise check.fail("output.homepage", f"{homepage} is a folder; name the page itself, e.g. _pages/about.md",
+                             line)
         if not homepage.is_file():
-            raise check.fail("output.homepage", f"{homepage} does not exist; fix the path or remove the key")
+            raise check.fail("output.homepage", f"{homepage} does not exist; fix the path or remove the key", line)
     csv_bom = out_raw.get("csv_bom", False)
     if not isinstance(csv_bom, bool):
-        raise check.fail("output.csv_bom", f"expected true or false, got {csv_bom!r}")
-    markers = {k: check.string(out_raw[k], f"output.{k}", None) for k in ("start_marker", "end_marker") if k in out_raw}
+        raise check.fail("output.csv_bom", f"expected true or false, got {csv_bom!r}", at("output", "csv_bom"))
+    for key in ("start_marker", "end_marker"):
+        if isinstance(out_raw.get(key), str) and ("\n" in out_raw[key] or "\r" in out_raw[key]):
+            raise check.fail(f"output.{key}", "a marker is one line; remove the line break", at("output", key))
+    markers = {k: check.string(out_raw[k], f"output.{k}", at("output", k)) for k in ("start_marker", "end_marker")
+               if k in out_raw}
     for key, marker in markers.items():
-        if "\n" in marker or "\r" in marker:
-            raise check.fail(f"output.{key}", "a marker is one line; remove the line break")
         if not re.fullmatch(r"<!--.*-->", marker):
             raise check.fail(f"output.{key}", f"{marker!r} is not an HTML comment such as \"<!-- pubharvest:start -->\"; "
-                                              "a marker must be invisible on the page and unlike any content")
+                                              "a marker must be invisible on the page and unlike any content",
+                             at("output", key))
     output = OutputConfig(dir=out_dir, homepage=homepage, csv_bom=csv_bom, **markers)
     if output.start_marker == output.end_marker:
-        raise check.fail("output.end_marker", "must differ from start_marker")
+        raise check.fail("output.end_marker", "must differ from start_marker", at("output", "end_marker"))
 
     papers_raw = raw.get("paper", [])
     if not isinstance(papers_raw, list):
@@ -440,14 +494,18 @@ def loads(text: str, path: str | Path) -> Config:
         papers.append(entry)
     run_raw = raw.get("run", {})
     if not isinstance(run_raw, dict):
-        raise check.fail("run", "expected a table [run]")
+        raise check.fail("run", "expected a table [run]", _key_line(text, 0, "run"))
     check.unknown_keys(run_raw, _RUN_KEYS, "run")
     deadline = run_raw.get("deadline_s", 120.0)
-    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or deadline <= 0:
-        raise check.fail("run.deadline_s", f"expected a positive number of seconds, got {deadline!r}")
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not math.isfinite(deadline) \
+            or not 0 < deadline <= 604800:
+        raise check.fail("run.deadline_s", f"expected a number of seconds above 0 and at most 604800 (a week), "
+                                           f"got {deadline!r}", at("run", "deadline_s"))
     max_age = run_raw.get("max_age_h", 72.0)
-    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0:
-        raise check.fail("run.max_age_h", f"expected a number of hours (0 or more), got {max_age!r}")
+    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or not math.isfinite(max_age) \
+            or not 0 <= max_age <= 24 * 366:
+        raise check.fail("run.max_age_h", f"expected a number of hours from 0 to 8784 (a year), got {max_age!r}",
+                         at("run", "max_age_h"))
     config = Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
                     papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
                     max_age_h=float(max_age),

@@ -34,6 +34,22 @@ EXIT_FAILURE = 1
 EXIT_CONFIG = 3
 EXIT_STALE = 4
 
+#: Most warnings (and notes) the printed summary lists; the job summary lists ten times as many.
+SHOWN_LINES = 25
+
+
+def _few(items: list[str], n: int = 10) -> str:
+    """The first ``n`` items and how many more: "a, b, c and 19,997 more"."""
+    shown = ", ".join(items[:n])
+    return shown + (f" and {len(items) - n:,} more" if len(items) > n else "")
+
+
+def _first(lines: list[str], n: int, what: str) -> list[str]:
+    if len(lines) <= n:
+        return lines
+    return [*lines[:n], f"... and {len(lines) - n:,} more {what} ({len(lines):,} in all)"]
+
+
 @dataclass
 class RunReport:
     """The account of a run: per-source figures, section changes, files written, warnings.
@@ -83,18 +99,21 @@ class RunReport:
                 line += f" {'Could not reach it' if r.error_status is None else 'It refused'}: {r.error}."
             lines.append(line)
             if r.stale:
-                lines.append(f"  stored records used for {len(r.stale)} IDs (fetched {', '.join(sorted(r.stale_dates))})")
+                lines.append(f"  stored records used for {len(r.stale)} IDs (fetched {_few(sorted(r.stale_dates), 5)})")
             if r.not_found:
-                lines.append(f"  not found on {name}: {', '.join(r.not_found)}")
+                lines.append(f"  not found on {name}: {_few(r.not_found)}")
             if source == "openreview":
                 lines.extend(f"  {line}" for line in self.without_openreview)
         return lines
 
-    def _change_lines(self) -> list[str]:
+    def _change_lines(self, limit: int | None = None) -> list[str]:
         lines = []
-        for change in self.changes:
-            if change.kind == "unchanged":
-                continue
+        shown = [c for c in self.changes if c.kind != "unchanged"]
+        for n, change in enumerate(shown):
+            if limit is not None and n == limit:
+                lines.append(f"... and {len(shown) - limit:,} more entries changed ({len(shown):,} in all; the "
+                             "commit message and --summary-md list every one)")
+                break
             lines.append(f"{change.kind}: {change.title} ({change.key})")
             lines.extend(f"  {detail}" for detail in change.details)
         unchanged = sum(c.kind == "unchanged" for c in self.changes)
@@ -109,12 +128,12 @@ class RunReport:
                  + (" Dry run: nothing was written." if self.dry_run else "")]
         lines.extend(self._source_lines())
         changed = [c for c in self.changes if c.kind != "unchanged"]
-        lines.extend(self._change_lines() if changed else
+        lines.extend(self._change_lines(4 * SHOWN_LINES) if changed else
                      [*self._change_lines(), "No change in the publication list."])
         if not self.dry_run:
             lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
-        lines.extend(f"note: {note}" for note in self.notes)
-        lines.extend(f"warning: {warning}" for warning in self.warnings)
+        lines.extend(f"note: {note}" for note in _first(self.notes, SHOWN_LINES, "notes"))
+        lines.extend(f"warning: {warning}" for warning in _first(self.warnings, SHOWN_LINES, "warnings"))
         return "\n".join(lines)
 
     def render_markdown(self) -> str:
@@ -144,9 +163,9 @@ class RunReport:
                 out.append(f"- **{change.kind}**: {e(change.title)} ({e(change.key)})")
                 out.extend(f"  - {e(detail)}" for detail in change.details)
         if self.notes:
-            out += ["", "### Notes", ""] + [f"- {e(n)}" for n in self.notes]
+            out += ["", "### Notes", ""] + [f"- {e(n)}" for n in _first(self.notes, 10 * SHOWN_LINES, "notes")]
         if self.warnings:
-            out += ["", "### Warnings", ""] + [f"- {e(w)}" for w in self.warnings]
+            out += ["", "### Warnings", ""] + [f"- {e(w)}" for w in _first(self.warnings, 10 * SHOWN_LINES, "warnings")]
         return "\n".join(out) + "\n"
 
     def commit_message(self) -> str:
@@ -318,7 +337,36 @@ def _keep_previous_entries(publications: list[Publication], previous: dict[str, 
     return kept
 
 
-def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run: bool = False) -> RunReport:
+OUTPUT_FILES = ("publications.md", "publications.csv", "publications.json", "harvest.json")
+
+
+def output_paths(config: Config) -> list[Path]:
+    """Every file a run writes: the outputs in ``config.output.dir``, then the homepage if one is set."""
+    paths = [config.output.dir / name for name in OUTPUT_FILES]
+    return paths + ([config.output.homepage] if config.output.homepage else [])
+
+
+def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run: bool = False,
+        started: float | None = None) -> RunReport:
+    """Fetch, merge and emit for ``config``; write changed files atomically (see :func:`_run`).
+
+    One run at a time per output folder: the run holds :class:`~pipeline.writer.RunLock` (waiting up
+    to 30 s for another), then removes the temporary files a killed run left. ``started`` is the
+    ``time.monotonic()`` value the run's deadline counts from (default: now), so that the deadline
+    covers everything after start-up.
+
+    Raises writer.BusyError when another run keeps the lock; the rest as :func:`_run`.
+    """
+    if dry_run:
+        return _run(config, offline=offline, refresh=refresh, dry_run=True, started=started)
+    with writer.RunLock(store.lock_path(config.output.dir)):
+        removed = writer.remove_stale_temps(output_paths(config))
+        if removed:
+            log.info("removed %d temporary files a killed run left: %s", len(removed), ", ".join(map(str, removed)))
+        return _run(config, offline=offline, refresh=refresh, dry_run=False, started=started)
+
+
+def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started: float | None) -> RunReport:
     """Fetch, merge and emit for ``config``; write changed files atomically.
 
     Writes, under ``config.output.dir``: ``publications.md`` (the section), ``publications.csv``,
@@ -359,7 +407,7 @@ def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run
     checked_file = store.checked_path(out)
     checked = store.load_checked(checked_file)
     fetched = fetch_sources(config, stored, checked, offline=offline, refresh=refresh,
-                            deadline=time.monotonic() + config.deadline_s)
+                            deadline=(started if started is not None else time.monotonic()) + config.deadline_s)
     report.sources, harvest, keep = fetched.reports, fetched.harvest, fetched.keep
     warnings.extend(fetched.warnings)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harvest.records import SOURCES, SourceRecord
 
-__all__ = ["StoreError", "load", "dump", "same_content", "checked_path", "load_checked", "dump_checked"]
+__all__ = ["StoreError", "load", "dump", "same_content", "checked_path", "lock_path", "load_checked", "dump_checked"]
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -82,6 +82,11 @@ def checked_path(out_dir: Path) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pubharvest"
     digest = hashlib.sha1(str(Path(out_dir).resolve()).encode()).hexdigest()[:16]
     return base / f"checked-{digest}.json"
+
+
+def lock_path(out_dir: Path) -> Path:
+    """The lock file of runs on ``out_dir`` (beside the last-checked cache, outside the output folder)."""
+    return checked_path(out_dir).with_name(checked_path(out_dir).name.replace("checked-", "lock-").replace(".json", ""))
 
 
 def load_checked(path: Path) -> dict[str, dict[str, str]]:

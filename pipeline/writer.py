@@ -12,7 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["MarkerError", "WriteError", "write_atomic", "write_all", "splice", "find_markers"]
+__all__ = ["MarkerError", "WriteError", "write_atomic", "write_all", "splice", "find_markers", "remove_stale_temps",
+           "RunLock", "BusyError"]
 
 
 class MarkerError(Exception):
@@ -60,6 +61,77 @@ def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
         _discard(tmp)
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path, tmp
+
+
+def remove_stale_temps(paths: list[Path]) -> list[Path]:
+    """Remove the temporary files an earlier, killed run left beside ``paths`` (``.<name>.*.tmp``,
+    as :func:`write_all` names them). Call while holding the :class:`RunLock`; returns what was removed."""
+    removed = []
+    for path in paths:
+        target = Path(os.path.realpath(path))
+        if not target.parent.is_dir():
+            continue
+        for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                continue
+    return removed
+
+
+class BusyError(Exception):
+    """Another run holds the lock on the same output folder; the message says which and what to do."""
+
+
+class RunLock:
+    """An exclusive lock on an output folder for the length of a run, so that two runs never write
+    the same files at once. The lock is an ``flock`` on a file in the user's cache folder (not in the
+    output folder, which a scheduled job commits): the kernel releases it when the holder exits, even
+    when it is killed, so no stale lock can block later runs.
+
+    Args:
+        path: the lock file. wait_s: seconds to wait for another run to finish before giving up.
+    """
+
+    def __init__(self, path: Path, *, wait_s: float = 30.0):
+        self.path = Path(path)
+        self.wait_s = wait_s
+        self._handle = None
+
+    def __enter__(self) -> "RunLock":
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): runs are not serialised
+            return self
+        import time
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    handle.close()
+                    raise BusyError(f"another run is writing the same output folder ({holder}); waited "
+                                    f"{self.wait_s:g} s. Try again when it has finished") from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the flock
+            self._handle = None
 
 
 def _discard(tmp: str) -> None:
