@@ -186,7 +186,16 @@ def _init(args: argparse.Namespace) -> int:
     if not owner:
         print("error: no bold author found to take as the owner; pass --owner \"Your Name\"", file=sys.stderr)
         return EXIT_CONFIG
+    if not target.resolve().parent.is_dir():
+        print(f"error: {target.parent} is not a folder; create it first or choose another --config path",
+              file=sys.stderr)
+        return EXIT_CONFIG
     homepage = None if page_text is None else os.path.relpath(source.resolve(), target.resolve().parent)
+    if homepage and not args.write_markers and OutputConfig(dir=Path(".")).start_marker not in page_text:
+        result.unmapped.append(f"{source} has no markers, so the config names no homepage and runs only write "
+                               f"output/; run init again with --write-markers (or add the markers) and set "
+                               f"homepage = {homepage!r} under [output] to let runs update the page")
+        homepage = None
     sources = None
     if args.sources_from:
         import tomllib
@@ -240,7 +249,7 @@ def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
     ids = ", ".join(f"{n} {name}" for name, n in (("arXiv", kinds["arxiv"]), ("OpenReview", kinds["openreview"]),
                                                   ("DOI", kinds["doi"]), ("PII", kinds["pii"])) if n)
     lines = [f"wrote {target}: {len(result.papers)} papers ({with_ids} with IDs, {len(result.papers) - with_ids} manual), "
-             f"owner {owner!r}",
+             f"owner {owner}",
              f"read {len(result.papers)} entries; IDs found: {ids or 'none'}"
              + (f"; link labels kept as written on {labels} entries" if labels else "")]
     if comparison.offline:
@@ -250,8 +259,11 @@ def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
     lines.append(f"compared with the sources: {comparison.compared} entries; kept as you wrote them: "
                  + (", ".join(f"{field} {n}" for field, n in sorted(kept.items())) or "nothing needed"))
     lines.extend(f"  kept: {item}" for item in comparison.kept)
+    for failure in comparison.failed:
+        lines.append(f"a source failed, so what it alone knows was not compared: {failure}")
     if comparison.unknown:
-        lines.append(f"no source knows {len(comparison.unknown)} entries yet; the page's text stands in until one "
+        what = "no source answered for" if comparison.failed else "no source knows"
+        lines.append(f"{what} {len(comparison.unknown)} entries yet; the page's text stands in until one "
                      f"does: {', '.join(comparison.unknown)}")
     lines.append(f"news the first run will show: {len(comparison.news) or 'none'}")
     lines.extend(f"  {item}" for item in comparison.news)

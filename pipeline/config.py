@@ -26,7 +26,7 @@ from harvest.sanitize import clean
 
 from .venue_text import KINDS as VENUE_KINDS
 
-__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "load", "loads", "SECTIONS"]
+__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "SectionStyle", "load", "loads", "SECTIONS"]
 
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
@@ -38,7 +38,7 @@ _TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", 
 _LINK_KINDS = ("openreview", "link", "arxiv", "code")
 _RUN_KEYS = ("deadline_s", "max_age_h")
 _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
-_SECTION_KEYS = ("order", "conference", "journal", "book", "preprint", "undecided")
+_SECTION_KEYS = ("order", "conference", "journal", "book", "preprint", "undecided", "group", "list", "heading")
 DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
                           "preprint": "Preprints"}
 _OWNER_KEYS = ("name", "variants")
@@ -116,6 +116,26 @@ class Entry:
         return {f"{kind}:{value}" for kind in _ID_KEYS for value in getattr(self, kind)}
 
 
+@dataclass(frozen=True)
+class SectionStyle:
+    """How the section is laid out (``[sections]`` in config; ``init`` copies the page's own).
+
+    Attributes:
+        order: the kinds' sections in page order (``conference``, ``journal``, ``book``, ``preprint``).
+        titles: the heading of each kind's section.
+        group: ``kind`` (a heading per kind of venue), ``year`` (a heading per year, newest first) or
+            ``none`` (one list without headings).
+        bullet: ``""`` for numbered entries (``1.``), else the bullet (``-``, ``*``, ``+``).
+        heading: ``"###"`` (any of ``#`` to ``######``) or ``"bold"`` (a line ``**Title**``).
+    """
+
+    order: tuple[str, ...] = ("conference", "journal", "book", "preprint")
+    titles: dict = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
+    group: str = "kind"
+    bullet: str = ""
+    heading: str = "###"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """The whole config file, checked.
@@ -148,6 +168,15 @@ class Config:
     section_order: tuple[str, ...] = SECTIONS
     section_titles: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_TITLES))
     undecided_section: str = "journal"
+    section_group: str = "kind"
+    section_bullet: str = ""
+    section_heading: str = "###"
+
+    @property
+    def section_style(self) -> SectionStyle:
+        """The ``[sections]`` layout as one value (see :class:`SectionStyle`)."""
+        return SectionStyle(order=self.section_order, titles=dict(self.section_titles), group=self.section_group,
+                            bullet=self.section_bullet, heading=self.section_heading)
 
 
 @dataclass(frozen=True)
@@ -574,4 +603,19 @@ def _sections(check: _Checker, raw: Any) -> dict[str, Any]:
         raise check.fail("sections.undecided", f"expected \"conference\", \"journal\" or \"book\" (where a paper "
                                                f"goes when nothing says its venue's kind), got {undecided!r}",
                          _key_line(check.text, _table_line(check.text, "sections"), "undecided"))
-    return {"section_order": tuple(order), "section_titles": titles, "undecided_section": undecided}
+    where = _table_line(check.text, "sections")
+    group = raw.get("group", "kind")
+    if group not in ("kind", "year", "none"):
+        raise check.fail("sections.group", f"expected \"kind\", \"year\" or \"none\", got {group!r}",
+                         _key_line(check.text, where, "group"))
+    bullet = raw.get("list", "numbered")
+    if bullet not in ("numbered", "-", "*", "+"):
+        raise check.fail("sections.list", f"expected \"numbered\", \"-\", \"*\" or \"+\", got {bullet!r}",
+                         _key_line(check.text, where, "list"))
+    heading = raw.get("heading", "###")
+    if not (isinstance(heading, str) and (heading == "bold" or re.fullmatch(r"#{1,6}", heading))):
+        raise check.fail("sections.heading", f"expected \"#\" to \"######\" or \"bold\", got {heading!r}",
+                         _key_line(check.text, where, "heading"))
+    return {"section_order": tuple(order), "section_titles": titles, "undecided_section": undecided,
+            "section_group": group, "section_bullet": "" if bullet == "numbered" else bullet,
+            "section_heading": heading}

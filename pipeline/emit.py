@@ -22,10 +22,11 @@ import re
 from urllib.parse import quote
 from typing import Iterable
 
+from .config import SectionStyle
 from .merge import Publication
 
-__all__ = ["SECTION_TITLES", "md_escape", "md_line_start", "safe_url", "render_section", "render_entry", "render_csv",
-           "render_json", "ordered"]
+__all__ = ["SECTION_TITLES", "SectionStyle", "layout", "md_escape", "md_line_start", "safe_url", "render_section",
+           "render_entry", "render_csv", "render_json", "ordered"]
 
 #: Heading of each section, in page order.
 SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
@@ -96,20 +97,41 @@ def ordered(publications: Iterable[Publication], order: Iterable[str] = tuple(SE
     """Publications per section in ``order``; within a section, newest year first, then config order."""
     sections: dict[str, list[Publication]] = {name: [] for name in order}
     for pub in publications:
-        sections[pub.section].append(pub)
+        sections.setdefault(pub.section, []).append(pub)
     for pubs in sections.values():
         pubs.sort(key=lambda p: (-(p.year or 0), p.index))
     return sections
 
 
-def render_entry(number: int, pub: Publication) -> str:
-    """One numbered entry of the section (title and links, authors, venue line), each line ending in
-    three spaces and a newline (academicpages' line break)."""
-    return _entry(number, pub)
+def layout(publications: Iterable[Publication], style: SectionStyle = SectionStyle()) -> list[tuple[str, list[Publication]]]:
+    """(heading, publications) in page order, empty groups left out; the heading is "" for ``group = "none"``.
+    Within a group: newest year first, then config order."""
+    pubs = list(publications)
+    if style.group == "none":
+        return [("", sorted(pubs, key=lambda p: (-(p.year or 0), p.index)))] if pubs else []
+    if style.group == "year":
+        years: dict[int | None, list[Publication]] = {}
+        for pub in sorted(pubs, key=lambda p: p.index):
+            years.setdefault(pub.year, []).append(pub)
+        return [(str(year) if year else "Undated", items)
+                for year, items in sorted(years.items(), key=lambda kv: -(kv[0] or 0))]
+    titles = {**SECTION_TITLES, **style.titles}
+    return [(titles[name], items) for name, items in ordered(pubs, style.order).items() if items]
 
 
-def _entry(number: int, pub: Publication) -> str:
-    head = f"{number}. **{md_escape(pub.title)}**"
+def heading_line(style: SectionStyle, title: str) -> str:
+    """A section heading as the page writes it: ``### Title`` or ``**Title**``."""
+    return f"**{md_escape(title)}**" if style.heading == "bold" else f"{style.heading} {md_escape(title)}"
+
+
+def render_entry(number: int, pub: Publication, bullet: str = "") -> str:
+    """One entry of the section (title and links, authors, venue line), numbered ``number.`` or
+    after ``bullet``; each line ends in three spaces and a newline (academicpages' line break)."""
+    return _entry(number, pub, bullet)
+
+
+def _entry(number: int, pub: Publication, bullet: str = "") -> str:
+    head = f"{bullet or f'{number}.'} **{md_escape(pub.title)}**"
     links = " ".join(_link(label, url) for label, url in pub.links)
     authors = md_line_start(", ".join(f"**{md_escape(a)}**" if i in pub.owner_positions else md_escape(a)
                                       for i, a in enumerate(pub.authors)))
@@ -124,20 +146,18 @@ def _entry(number: int, pub: Publication) -> str:
 
 
 def render_section(publications: Iterable[Publication], *, order: Iterable[str] = tuple(SECTION_TITLES),
-                   titles: dict[str, str] | None = None) -> str:
-    """The Markdown of all sections (``### Conference Papers``, ``### Journal Papers``,
-    ``### Preprints`` by default; ``order`` and ``titles`` change that), each numbered from 1; a
-    section without papers is left out. Ends with a newline.
+                   titles: dict[str, str] | None = None, style: SectionStyle | None = None) -> str:
+    """The Markdown of all sections (``### Conference Papers``, ``### Journal Papers``, ``### Books and
+    Chapters``, ``### Preprints`` by default; ``style``, or ``order`` and ``titles``, change that),
+    each numbered from 1; a section without papers is left out. Ends with a newline.
 
-    Raises ValueError when a link is not a plain http(s) URL (config checks prevent this).
+    Raises ValueError when a link is not an http(s) URL (config checks prevent this).
     """
-    titles = {**SECTION_TITLES, **(titles or {})}
+    style = style or SectionStyle(order=tuple(order), titles={**SECTION_TITLES, **(titles or {})})
     blocks = []
-    for name, pubs in ordered(publications, order).items():
-        if not pubs:
-            continue
-        entries = "\n".join(_entry(i, pub) for i, pub in enumerate(pubs, 1))
-        blocks.append(f"### {md_escape(titles[name])}\n\n{entries}")
+    for title, pubs in layout(publications, style):
+        entries = "\n".join(_entry(i, pub, style.bullet) for i, pub in enumerate(pubs, 1))
+        blocks.append(f"{heading_line(style, title)}\n\n{entries}" if title else entries)
     return "\n".join(blocks)
 
 

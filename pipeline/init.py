@@ -26,12 +26,15 @@ import tomli_w
 
 from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview
 
-from .homepage import ParsedEntry, parse_publications
+from .homepage import ParsedEntry, heading_text, parse_publications, publications_region
 
 __all__ = ["InitResult", "entry_from_links", "from_homepage", "from_collection", "render_config", "insert_markers"]
 
-_SECTION_OF_HEADING = (("conference", "conference"), ("workshop", "conference"), ("journal", "journal"),
-                       ("preprint", "preprint"), ("submission", "preprint"), ("under review", "preprint"))
+_SECTION_OF_HEADING = (("conference", "conference"), ("workshop", "conference"), ("proceedings", "conference"),
+                       ("symposi", "conference"), ("journal", "journal"), ("article", "journal"),
+                       ("preprint", "preprint"), ("submission", "preprint"), ("submitted", "preprint"),
+                       ("under review", "preprint"), ("working paper", "preprint"), ("manuscript", "preprint"),
+                       ("book", "book"), ("chapter", "book"), ("thes", "book"), ("dissertation", "book"))
 _DOI_IN_URL = re.compile(r"(10\.\d{4,9}/[^\s?#]+)")
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -49,6 +52,7 @@ class InitResult:
         unmapped: what could not be mapped, one line each.
         venue_names: the owner's own names for venues (``[venue_names]``), with the sources' names.
         account: the closing account lines (entries read, IDs found, kept as written, news).
+        sections: the page's own layout, written as ``[sections]`` (titles, order, group, list, heading).
     """
 
     papers: list[dict] = field(default_factory=list)
@@ -57,6 +61,7 @@ class InitResult:
     unmapped: list[str] = field(default_factory=list)
     venue_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     account: list[str] = field(default_factory=list)
+    sections: dict = field(default_factory=dict)
 
 
 _DOI_TAILS = re.compile(r"/(full|abstract|pdf|epdf|html|meta|fulltext|summary|references|figures|epub|view|"
@@ -252,17 +257,23 @@ def _ids_of(paper: dict) -> set[str]:
 
 
 def from_homepage(text: str, *, name: str = "page") -> InitResult:
-    """Config tables for every entry of the page's Publications lists, in page order.
+    """Config tables for every entry of the page's Publications section, in page order.
 
-    An entry whose IDs repeat an earlier entry's is listed once, and the repeat is reported."""
+    Only the section under the heading that says "publications" is read (the page's News or
+    Teaching lists are not papers); a page without such a heading is read whole. An entry whose IDs
+    repeat an earlier entry's is listed once, and the repeat is reported. ``result.sections`` holds
+    the page's own layout (``[sections]``: headings, order, list style)."""
     result = InitResult()
     bold = collections.Counter()
     seen: dict[str, str] = {}
-    for entry in parse_publications(text):
-        where = f"{name}:{entry.line}"
-        if _section(entry.section) is None:
-            result.unmapped.append(f"{where}: heading {entry.section!r} is not a conference, journal or preprint "
-                                   "section; the paper's venue will decide where it goes")
+    region = publications_region(text)
+    start, end = region if region else (0, len(text))
+    offset = text[:start].count("\n")
+    unmapped_headings: dict[str, str] = {}
+    for entry in parse_publications(text[start:end]):
+        where = f"{name}:{entry.line + offset}"
+        if _section(entry.section) is None and entry.section not in unmapped_headings:
+            unmapped_headings[entry.section] = where
         paper = _paper(entry, where, result)
         repeated = sorted(i for i in _ids_of(paper) if i in seen)
         if repeated:
@@ -274,8 +285,52 @@ def from_homepage(text: str, *, name: str = "page") -> InitResult:
         result.entries.append(entry)
         bold.update(entry.bold)
     result.owner = bold.most_common(1)[0][0] if bold else None
+    result.sections, notes = _page_layout(result.entries)
+    result.unmapped.extend(notes)
+    if result.sections.get("group", "kind") == "kind":
+        for heading, where in unmapped_headings.items():
+            result.unmapped.append(f"{where}: heading {heading!r} names no kind of paper (conference, journal, book, "
+                                   "preprint); its papers go where their venues' kinds put them")
     _give_keys(result)
     return result
+
+
+def _page_layout(entries: list[ParsedEntry]) -> tuple[dict, list[str]]:
+    """The page's own ``[sections]``: its headings as the titles and order of the kinds' sections (or
+    ``group = "year"``/``"none"``), its list style and heading style; and notes on what cannot be kept."""
+    sections: dict = {}
+    notes: list[str] = []
+    if not entries:
+        return sections, notes
+    headings: list[tuple[str, str]] = []
+    for entry in entries:
+        if not headings or headings[-1][0] != entry.section:
+            headings.append((entry.section, entry.heading_style))
+    bullets = {entry.bullet for entry in entries}
+    if len(bullets) == 1 and next(iter(bullets)):
+        sections["list"] = next(iter(bullets))
+    styles = {style for _, style in headings if _}
+    if len(styles) == 1 and next(iter(styles)) != "###":
+        sections["heading"] = next(iter(styles))
+    names = [h for h, _ in headings]
+    if all(not h for h in names):
+        sections["group"] = "none"
+    elif all(re.fullmatch(r"(19|20)\d\d", h) for h in names if h):
+        sections["group"] = "year"
+    else:
+        kinds = [_section(h) for h in names]
+        order = list(dict.fromkeys(k for k in kinds if k))
+        default = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
+                   "preprint": "Preprints"}
+        for heading, kind in zip(names, kinds):
+            if kind and kind in sections:
+                notes.append(f"headings {sections[kind]!r} and {heading!r} are both {kind} sections; the run shows "
+                             f"one, {sections[kind]!r}")
+            elif kind and heading != default[kind]:
+                sections[kind] = heading
+        if order and order != [k for k in ("conference", "journal", "book", "preprint") if k in order]:
+            sections["order"] = order
+    return sections, notes
 
 
 _KEY_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "via", "at", "by", "from"}
@@ -433,6 +488,9 @@ def render_config(result: InitResult, *, owner: str, homepage: str | None, venue
            "", "[owner]", f"name = {_toml(owner)}", "variants = []", "", "[output]", 'dir = "output"']
     if homepage:
         out.append(f"homepage = {_toml(homepage)}")
+    if result.sections:
+        out += ["", "[sections]  # the page's own headings and layout"]
+        out += [f"{_key(k)} = {_toml(v)}" for k, v in result.sections.items()]
     names = result.venue_names if venue_names is None else venue_names
     if names:
         out += ["", "[venue_names]  # your name for a venue, shown for every paper there"]
@@ -456,35 +514,43 @@ def insert_markers(text: str, start: str, end: str) -> str:
     """``text`` with ``start`` before the first list heading (or entry) of the Publications section and
     ``end`` after its last entry, in the file's own line ending.
 
-    The markers must enclose only what a run writes (headings and numbered entries), so a paragraph,
-    a picture or any other line between the lists stops it. Raises ValueError naming the line when
-    there is no Publications heading, no entry under it, or other text between its entries.
+    The section is the one under the first heading that says "publications" (any level or style;
+    see :func:`pipeline.homepage.publications_region`). The markers must enclose only what a run
+    writes (headings and entries), so a paragraph, a picture or any other line between the lists
+    stops it. Raises ValueError naming the line when there is no Publications heading, no entry
+    under it, other text between its entries, or when the section lies in the page's front matter.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.split(newline)
-    heading = next((n for n, line in enumerate(lines)
-                    if re.fullmatch(r"\s*(#{1,3}\s*)?publications\s*", line, re.IGNORECASE)), None)
-    if heading is None:
-        raise ValueError("no 'Publications' heading found; add the markers by hand (see README)")
-    entry = re.compile(r"\s*(#{3,4}\s+\S|\d+\.\s|[-*+]\s+\*\*)")
-    top = re.compile(r"\s*(#{1,2}\s+\S|-{3,}\s*$|={3,}\s*$)")  # the next section of the page
-    first = next((n for n in range(heading + 1, len(lines)) if entry.match(lines[n])), None)
-    if first is None:
+    region = publications_region(text)
+    if region is None:
+        raise ValueError("no heading that says 'Publications' found; add the markers by hand (see README)")
+    head = text[:region[0]]
+    first_line = head.count("\n")  # 0-based line where the section's text starts
+    lines = text.split("\n")
+    body = text[region[0]:region[1]]
+    body_lines = body.split("\n")
+    entries = parse_publications(body)
+    if not entries:
         raise ValueError("no list of papers under the Publications heading; add the markers by hand")
-    last, outside = first, None
-    for n in range(first + 1, len(lines)):
-        line = lines[n]
-        if not line.strip():
-            continue
-        if top.match(line) or (n + 1 < len(lines) and re.fullmatch(r"\s*(-{3,}|={3,})\s*", lines[n + 1])):
-            break
-        if entry.match(line):
-            if outside is not None:
-                raise ValueError(f"line {outside + 1}: {lines[outside].strip()[:60]!r} stands between the lists of "
-                                 "papers; move it out of the Publications lists, or add the markers by hand")
-            last = n
-        elif last == n - 1:
-            last = n  # an entry's next line: authors, venue
-        elif outside is None:
-            outside = n
-    return newline.join(lines[:first] + [start] + lines[first:last + 1] + ["", end] + lines[last + 1:])
+    front = re.match(r"^---\s*\n.*?\n---\s*(\n|$)", text, re.DOTALL)
+    if front and region[0] < front.end():
+        raise ValueError("the Publications heading is inside the page's front matter; add the markers by hand")
+    allowed = set()
+    for entry in entries:
+        allowed.update(range(entry.line, entry.end_line + 1))
+    headings = {n for n, line in enumerate(body_lines, 1)
+                if heading_text(line, body_lines[n] if n < len(body_lines) else "")}
+    underlines = {n + 1 for n in headings if n < len(body_lines) and re.fullmatch(r"\s*(=+|-{2,})\s*", body_lines[n].rstrip("\r"))}
+    first = min(min(headings, default=entries[0].line), entries[0].line)
+    first = min((n for n in headings if n < entries[0].line), default=entries[0].line)
+    last = entries[-1].end_line
+    for n in range(first, last + 1):
+        line = body_lines[n - 1]
+        if line.strip() and n not in allowed and n not in headings and n not in underlines:
+            raise ValueError(f"line {first_line + n}: {line.strip()[:60]!r} stands between the lists of papers; "
+                             "move it out of the Publications lists, or add the markers by hand")
+    at_first, at_last = first_line + first - 1, first_line + last - 1
+    ending = "\r" if newline == "\r\n" else ""
+    lines = [line.rstrip("\r") for line in lines]
+    out = lines[:at_first] + [start] + lines[at_first:at_last + 1] + ["", end] + lines[at_last + 1:]
+    return "\n".join(line + ending if n < len(out) - 1 else line for n, line in enumerate(out))

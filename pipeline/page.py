@@ -129,10 +129,9 @@ def splice_keeping(page: Page, publications: list[Publication], config: Config, 
     """The page with only its changed entries rewritten, or None when the run lays the section out
     otherwise (other headings, another order, a paper added or removed): then the caller splices the
     whole ``section``."""
-    from .emit import ordered, render_entry
+    from .emit import layout as section_layout, render_entry
 
-    layout = [(config.section_titles[name], pubs) for name, pubs in ordered(publications, config.section_order).items()
-              if pubs]
+    layout = section_layout(publications, config.section_style)
     page_layout: list[tuple[str, list[int]]] = []
     for n, entry in enumerate(page.entries):
         if not page_layout or page_layout[-1][0] != entry.section:
@@ -147,7 +146,7 @@ def splice_keeping(page: Page, publications: list[Publication], config: Config, 
         for pub, n in zip(pubs, indexes):
             if page.entry_of(pub, config) != n:
                 return None
-            if not same_entry(page.entries[n], _view(pub)):
-                replacements[n] = render_entry(page.entries[n].number, pub)
+            if not same_entry(page.entries[n], _view(pub)) and pub.field_sources.get("title") != "page":
+                replacements[n] = render_entry(page.entries[n].number, pub, page.entries[n].bullet)
     inner = replace_entries(page.inner, page.entries, replacements)
     return page.text[:page.start] + inner + page.text[page.end:]

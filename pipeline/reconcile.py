@@ -50,7 +50,8 @@ class Comparison:
         kept: ``where: field`` for each value kept as the owner wrote it.
         news: ``where (key): field: page -> sources`` for each change the first run will make.
         unknown: entries no source knows yet (kept as the page shows them until one does).
-        offline: why nothing was compared (``--offline``, no network), or None.
+        offline: why nothing was compared (``--offline``, no network, every source failed), or None.
+        failed: the sources that failed while others answered, one line each.
     """
 
     compared: int = 0
@@ -58,6 +59,7 @@ class Comparison:
     news: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     offline: str | None = None
+    failed: list[str] = field(default_factory=list)
 
 
 def _fold(text: str) -> str:
@@ -215,6 +217,13 @@ def reconcile(result: InitResult, config: Config, pubs: list[Publication], table
     return comparison
 
 
+def _short(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary before ``limit`` characters, with "..." when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;(") + " ..."
+
+
 def _links(entry: ParsedEntry) -> str:
     return " ".join(f"[{label}]({url})" for label, url in sorted(entry.links))
 
@@ -237,11 +246,14 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     config = _config(papers, owner, {}, sources, path)
     fetched = fetch_sources(config, {s: {} for s in ("arxiv", "openreview", "s2")}, {}, refresh=True,
                             deadline=time.monotonic() + config.deadline_s)
-    asked = [r for r in fetched.reports.values() if r.requested and not r.skipped]
-    if asked and all(r.error and r.error_status is None and not r.found and not r.not_found for r in asked):
-        comparison.offline = ("no source could be reached (" + "; ".join(r.error for r in asked if r.error)[:300]
-                              + "): the entries were not compared; run init again with network to keep your "
-                                "wording where the sources word it otherwise")
+    asked = {name: r for name, r in fetched.reports.items() if r.requested and not r.skipped}
+    failed = {name: r for name, r in asked.items() if r.error and not r.found}
+    if asked and len(failed) == len(asked):
+        reached = any(r.error_status is not None for r in failed.values())
+        comparison.offline = (("every source failed" if reached else "no source could be reached") + " ("
+                              + _short("; ".join(r.error for r in failed.values()), 400)
+                              + "): the entries were not compared; run init again when the sources answer, to keep "
+                                "your wording where they word it otherwise")
         return comparison
     table = default_table(config.venues)
 
@@ -253,6 +265,7 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     working.papers = [dict(_ids_only(p)) for p in result.papers]
     comparison = reconcile(working, config, pubs, table, owner=owner, prefer=prefer, sources=sources, path=path,
                            rerun=rerun)
+    comparison.failed = [f"{name}: {_short(r.error, 200)}" for name, r in failed.items()]
     for original, decided in zip(result.papers, working.papers):
         for key in ("title", "authors", "venue", "year", "section"):
             if key in decided and key not in original or (key in decided and decided[key] != original.get(key)):

@@ -427,7 +427,7 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
     if report.sources["openreview"].error or report.sources["openreview"].skipped:
         report.without_openreview = _without_openreview(config, harvest, result.publications)
 
-    section = emit.render_section(result.publications, order=config.section_order, titles=config.section_titles)
+    section = emit.render_section(result.publications, style=config.section_style)
     publications_json = emit.render_json(result.publications)
     if not previous and page is not None and page.entries:  # a first run: compare with what the page shows
         report.changes = page_changes(page, result.publications, config)

@@ -43,8 +43,9 @@ def init_config(server: ReplayServer, page: Path, config: Path) -> subprocess.Co
 
 def repo_config_text(made: str) -> str:
     """The repository's config.toml from init's text: a header, and the homepage line commented out."""
-    body = re.sub(r'(?m)^homepage = .*$', '# homepage = "_pages/about.md"   # splice the section between the markers '
-                                          'of this page', made)
+    body = re.sub(r'(?m)^homepage = .*\n', "", made)
+    body = body.replace('dir = "output"\n', 'dir = "output"\n# homepage = "_pages/about.md"   # splice the section '
+                                           'between the markers of this page\n', 1)
     body = "\n".join(line for line in body.splitlines() if not line.startswith("# Made by"))
     return HEADER + body.lstrip("\n") + "\n"
 

@@ -179,7 +179,7 @@ def test_publications_collection(tmp_path):
 
 
 def test_insert_markers_needs_a_publications_heading():
-    with pytest.raises(ValueError, match="no 'Publications' heading"):
+    with pytest.raises(ValueError, match="no heading that says 'Publications'"):
         insert_markers("# About\n\n1. **x**\n", START, END)
 
 

@@ -127,4 +127,4 @@ def test_init_without_network_says_so_and_continues_as_offline(site):
                        "--sources-from", str(tmp / "dead.toml"))
     assert done.returncode == 0, done.stderr
     assert "not compared with the sources: no source could be reached" in done.stdout
-    assert "run init again with network" in done.stdout
+    assert "run init again when the sources answer" in done.stdout
