@@ -211,14 +211,40 @@ def parse_publications(text: str) -> list[ParsedEntry]:
     return entries
 
 
+def _venue_words(venue: str) -> str:
+    """A venue line's words: "KDD 2023" and "KDD, 2023" read the same; so do the ways a page says
+    "preprint" ("arXiv preprint", "Preprint", "arXiv")."""
+    words = re.sub(r"[^\w]+", " ", venue.casefold()).split()
+    if words and (set(words) <= {"arxiv", "preprint", "corr", "abs"} | {w for w in words if w.isdigit()}):
+        return "preprint " + " ".join(w for w in words if w.isdigit())
+    return " ".join(words)
+
+
+def _link_key(url: str) -> str:
+    """A link by what it points at: an arXiv ID (abs or pdf, any version), a DOI (any resolver, any
+    case), an OpenReview forum (forum or pdf), else the URL itself."""
+    arxiv = re.search(r"arxiv\.org/(?:abs|pdf|html)/([^?#]+?)(?:v\d+)?(?:\.pdf)?/?$", url, re.IGNORECASE)
+    if arxiv:
+        return "arxiv:" + arxiv.group(1).casefold()
+    doi = re.search(r"(?:dx\.)?doi\.org/(10\.\S+)$", url, re.IGNORECASE)
+    if doi:
+        return "doi:" + doi.group(1).casefold()
+    forum = re.search(r"openreview\.net/(?:forum|pdf)\?id=([\w-]+)", url)
+    if forum:
+        return "openreview:" + forum.group(1)
+    return url
+
+
 def _view(entry: ParsedEntry) -> tuple:
-    return (" ".join(entry.title.split()), tuple(entry.authors), tuple(entry.bold), " ".join(entry.venue.split()),
-            entry.award or "", tuple(sorted((label, url) for label, url in entry.links)))
+    return (" ".join(entry.title.split()), tuple(entry.authors), tuple(entry.bold), _venue_words(entry.venue),
+            entry.award or "", tuple(sorted((label, _link_key(url)) for label, url in entry.links)))
 
 
 def same_entry(a: ParsedEntry, b: ParsedEntry) -> bool:
-    """True when two entries show the same thing: title, authors, bold authors, venue line, award and
-    the same links under the same labels (in any order); spacing and line breaks do not count."""
+    """True when two entries show the same thing: title, authors, bold authors, venue line (its words:
+    punctuation and the ways of saying "preprint" do not count), award, and links to the same things
+    under the same labels in any order (an arXiv pdf link is the abs link; a DOI in any case or
+    resolver is the same DOI); spacing and line breaks do not count."""
     return _view(a) == _view(b)
 
 

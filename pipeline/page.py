@@ -101,10 +101,21 @@ def _differences(old: ParsedEntry, new: ParsedEntry) -> tuple[str, ...]:
     return tuple(f"{name}: {a} -> {b}" for name, a, b in fields if " ".join(a.split()) != " ".join(b.split()))
 
 
+def _heading_of(pub: Publication, config: Config) -> str | None:
+    """The heading the run lists ``pub`` under ("" with ``group = "none"``)."""
+    style = config.section_style
+    if style.group == "none":
+        return ""
+    if style.group == "year":
+        return str(pub.year) if pub.year else "Undated"
+    return config.section_titles.get(pub.section, pub.section)
+
+
 def page_changes(page: Page, publications: list[Publication], config: Config) -> list[Change]:
     """What a run changes on the page, entry by entry: "unchanged", "changed" (with each field's old
     and new value), "added" (a paper the page does not show), "removed" (a page entry no paper of
-    the config shows). For a first run, when no earlier run's record exists to compare with."""
+    the config shows). The page is what readers see, so this is the report whenever a homepage is
+    set: a field someone edited by hand on the page shows as changed, old -> new."""
     changes: list[Change] = []
     matched: set[int] = set()
     for pub in publications:
@@ -114,10 +125,13 @@ def page_changes(page: Page, publications: list[Publication], config: Config) ->
             continue
         matched.add(n)
         old, new = page.entries[n], _view(pub)
-        section = config.section_titles.get(pub.section, pub.section)
-        details = _differences(old, new)
-        if old.section != section:
-            details += (f"section: {old.section} -> {section}",)
+        if pub.field_sources.get("title") == "page" or same_entry(old, new):
+            details: tuple[str, ...] = ()  # the page's own entry stands, or says the same thing
+        else:
+            details = _differences(old, new)
+        section = _heading_of(pub, config)
+        if section is not None and old.section != section:
+            details += (f"section: {old.section or '(none)'} -> {section or '(none)'}",)
         changes.append(Change("changed", pub.key, pub.title, details) if details else
                        Change("unchanged", pub.key, pub.title))
     changes.extend(Change("removed", f"page #{entry.number}", entry.title) for n, entry in enumerate(page.entries)

@@ -69,6 +69,7 @@ class RunReport:
     placeholders: list[str] = field(default_factory=list)
     without_openreview: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    relaid: bool = False
 
     @property
     def stale(self) -> bool:
@@ -117,7 +118,10 @@ class RunReport:
             lines.append(f"{change.kind}: {change.title} ({change.key})")
             lines.extend(f"  {detail}" for detail in change.details)
         unchanged = sum(c.kind == "unchanged" for c in self.changes)
-        if unchanged:  # a first run, compared with the page: say what it leaves as the page shows it
+        if self.relaid:
+            lines.append("the section is laid out anew: its headings, their order or the papers under them are "
+                         "not the page's (set [sections] to keep the page's layout)")
+        if unchanged:  # compared with the page: say what the run leaves as the page shows it
             lines.append(f"unchanged: {unchanged} entr{'y' if unchanged == 1 else 'ies'} as the page shows "
                          f"{'it' if unchanged == 1 else 'them'}")
         return lines
@@ -195,7 +199,8 @@ def _without_openreview(config: Config, harvest: Harvest, publications: list[Pub
             continue
         missing = ["acceptance status"] + ([] if pub.field_sources.get("award") == "config" else ["award"])
         if pub.venue is not None:
-            shown = f"shown with its venue from {SOURCE_NAMES.get(pub.field_sources.get('venue', ''), 'your config')}"
+            names = {**SOURCE_NAMES, "config": "your config", "page": "the page"}
+            shown = f"shown with its venue from {names.get(pub.field_sources.get('venue', ''), 'your config')}"
         elif pub.field_sources.get("title") == "placeholder":
             shown = "no other source knows it"
         else:
@@ -429,15 +434,26 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
 
     section = emit.render_section(result.publications, style=config.section_style)
     publications_json = emit.render_json(result.publications)
-    if not previous and page is not None and page.entries:  # a first run: compare with what the page shows
+    if page is not None and page.entries:  # what readers see: the report compares with the page itself
         report.changes = page_changes(page, result.publications, config)
+        since_last = {c.key for c in section_changes(json.dumps({"papers": list(previous.values())}).encode(),
+                                                     publications_json)}
+        for change in report.changes:
+            if change.kind == "changed" and previous and change.key in previous and change.key not in since_last:
+                fields = ", ".join(detail.split(":", 1)[0] for detail in change.details)
+                warnings.append(f"{change.key}: the page's entry was edited by hand ({fields}); this run writes it "
+                                "as the sources and config say. To keep an edit, put it in config.toml (e.g. "
+                                "award = \"...\", authors = [...]) for this paper")
     else:
         report.changes = section_changes(json.dumps({"papers": list(previous.values())}).encode(), publications_json)
     spliced = None
     if page is not None:
-        spliced = splice_keeping(page, result.publications, config, section) or writer.splice(
-            homepage_text, section, config.output.start_marker, config.output.end_marker,
-            name=str(config.output.homepage))
+        spliced = splice_keeping(page, result.publications, config, section)
+        if spliced is None:
+            spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
+                                    name=str(config.output.homepage))
+            if spliced != homepage_text and page.entries:
+                report.relaid = True
         old_text, new_text = homepage_text, spliced
         names = (f"{config.output.homepage} (now)", f"{config.output.homepage} (after this run)")
     else:

@@ -243,6 +243,22 @@ class ReplayServer(LoopbackServer):
                 found = n
         return found
 
+    def _permuted_batch(self, method: str, path: str, query: dict, body: object) -> bytes | None:
+        """The answer to an S2 ``POST /paper/batch`` whose IDs are a recorded batch's in another order:
+        the recorded papers in the order asked (S2 answers in request order), as the real API would."""
+        if method != "POST" or not path.endswith("/paper/batch") or not isinstance(body, dict):
+            return None
+        ids = body.get("ids")
+        for n, item in enumerate(self.interactions):
+            recorded = (item.get("json") or {}).get("ids") if isinstance(item.get("json"), dict) else None
+            if (item["method"] == method and item["path"] == path and recorded and sorted(recorded) == sorted(ids)
+                    and _query(item.get("query_string", "")) == query):
+                self.used.add(n)
+                data = item["_body"] if "_body" in item else (item["_dir"] / item["file"]).read_bytes()
+                papers = dict(zip(recorded, json.loads(data)))
+                return json.dumps([papers[i] for i in ids]).encode()
+        return None
+
     def _fault(self, path: str) -> Fault | None:
         for prefix, fault in self.faults.items():
             if path.startswith(prefix):
@@ -300,6 +316,10 @@ class ReplayServer(LoopbackServer):
                     n = server._match(method, parts.path, query, body)
                     if n is not None:
                         server.used.add(n)
+                    permuted = None if n is not None else server._permuted_batch(method, parts.path, query, body)
+                if permuted is not None:
+                    self._answer(200, permuted, {"Content-Type": "application/json"})
+                    return
                 if n is None:
                     message = (f"replay: no recorded answer for {method} {parts.path}?{parts.query}"
                                f"{' with body ' + json.dumps(body) if body is not None else ''}; record one "

@@ -128,3 +128,46 @@ def test_init_without_network_says_so_and_continues_as_offline(site):
     assert done.returncode == 0, done.stderr
     assert "not compared with the sources: no source could be reached" in done.stdout
     assert "run init again when the sources answer" in done.stdout
+
+
+def test_a_hand_edit_on_the_page_is_reported_before_it_is_replaced(replay, site):
+    tmp, page = site
+    assert _init(replay, site).returncode == 0
+    assert _run(replay, site).returncode == 0
+    text = page.read_text(encoding="utf-8")
+    edited = text.replace("*Neural Networks, 2023*", "*Neural Networks, 2023* <font color=red>(Best Paper)</font>")
+    page.write_text(edited, encoding="utf-8")
+    again = _run(replay, site)
+    assert "changed: SPIDE: A Purely Spike-based Method for Training Feedback Spiking Neural Networks (xiao2023spide)\n"\
+           "  award: Best Paper -> none" in again.stdout
+    assert "xiao2023spide: the page's entry was edited by hand (award)" in again.stdout
+    from pipeline.homepage import parse_publications, same_entry
+    restored = parse_publications(page.read_text(encoding="utf-8"))
+    assert all(same_entry(a, b) for a, b in zip(restored, parse_publications(text)))  # restored, as the run said
+    changed = [l for l in page.read_text(encoding="utf-8").splitlines() if l not in text.splitlines()]
+    assert changed == ["*Neural Networks, 2023*   "]  # only the edited line, now in the run's format
+
+
+def test_a_page_in_its_own_layout_keeps_it(replay, tmp_path):
+    """Bullets, other headings in another order, and a News list beside the Publications."""
+    seed = (SEED / "about.md").read_text(encoding="utf-8")
+    conference = seed[seed.index("### Conference Papers"):seed.index("### Journal Papers")]
+    journal = seed[seed.index("### Journal Papers"):seed.index("\n&nbsp;", seed.index("### Journal Papers"))]
+    import re as _re
+    bullets = lambda block: _re.sub(r"(?m)^\d+\. ", "- ", block)
+    page = tmp_path / "about.md"
+    page.write_text("---\npermalink: /\n---\n\n## News\n- 2024/05: a talk\n\n## Selected Publications\n\n"
+                    + bullets(journal.replace("### Journal Papers", "### Journal Articles")).rstrip() + "\n\n"
+                    + bullets(conference).rstrip() + "\n\n## Teaching\n- TA, Probabilistic AI (Fall 2022)\n",
+                    encoding="utf-8")
+    made = _init(replay, (tmp_path, page))
+    assert made.returncode == 0, made.stderr
+    config = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert config.count("[[paper]]") == 14 and "2024/05" not in config and "Teaching" not in config
+    assert 'journal = "Journal Articles"' in config and 'order = ["journal", "conference"]' in config
+    assert 'list = "-"' in config
+    marked = page.read_text(encoding="utf-8")
+    first = _run(replay, (tmp_path, page))
+    assert first.returncode == 0, first.stderr
+    assert "unchanged: 14 entries as the page shows them" in first.stdout and "laid out anew" not in first.stdout
+    assert page.read_text(encoding="utf-8") == marked
