@@ -129,7 +129,10 @@ def normalize_doi(value: str) -> str:
                       "doi:10.1007/..., https://doi.org/10.1007/...")
     if _ARXIV_DOI.match(text):
         raise IdError(f"{value!r} is an arXiv DOI; list it as arxiv = \"{text.split('.', 2)[-1]}\"")
-    return text.lower()
+    text = text.lower()
+    if text.startswith("10.1101/"):  # bioRxiv/medRxiv links carry the version (…123456v2); the DOI has none
+        text = re.sub(r"v\d+(?:\.full(?:\.pdf)?|\.abstract)?$", "", text)
+    return text
 
 
 def normalize_openreview(value: str) -> str:

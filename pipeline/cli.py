@@ -196,19 +196,16 @@ def _init(args: argparse.Namespace) -> int:
                                f"output/; run init again with --write-markers (or add the markers) and set "
                                f"homepage = {homepage!r} under [output] to let runs update the page")
         homepage = None
+    from . import reconcile
+    from .config import ConfigError, load_sources
+
     sources = None
     if args.sources_from:
-        import tomllib
         try:
-            sources = tomllib.loads(Path(args.sources_from).read_text(encoding="utf-8-sig")).get("sources")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            print(f"error: --sources-from {args.sources_from}: {exc}", file=sys.stderr)
+            sources = load_sources(args.sources_from)
+        except ConfigError as exc:
+            print(f"error: --sources-from: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-        if not isinstance(sources, dict):
-            print(f"error: --sources-from {args.sources_from}: no [sources.*] tables in it", file=sys.stderr)
-            return EXIT_CONFIG
-    from . import reconcile
-    from .config import ConfigError
     try:
         comparison = reconcile.compare_with_sources(result, owner=owner, path=target, sources=sources,
                                                     prefer=args.prefer, offline=args.offline)

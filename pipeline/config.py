@@ -26,7 +26,8 @@ from harvest.sanitize import clean
 
 from .venue_text import KINDS as VENUE_KINDS
 
-__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "SectionStyle", "load", "loads", "SECTIONS"]
+__all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "SectionStyle", "load", "loads", "load_sources",
+           "SECTIONS"]
 
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
@@ -274,15 +275,17 @@ class _Checker:
 
 def _ids(check: _Checker, kind: str, value: Any, where: str, line: int | None) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
+    if not values:
+        raise check.fail(where, "an empty list; give at least one ID, or remove the key", line)
     normalize = {"arxiv": normalize_arxiv, "openreview": normalize_openreview, "doi": normalize_doi,
                  "s2": normalize_s2, "pii": normalize_pii}[kind]
     out: list[str] = []
     for item in values:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if kind == "arxiv":
-                raise check.fail(where, f"{item!r} is a number; quote arXiv IDs: arxiv = \"{item!r}\" and check "
-                                        "its digits, since TOML drops the trailing zeros of numbers "
-                                        "(2005.05650 reads as 2005.0565)", line)
+                raise check.fail(where, f"{item!r} is a number; quote arXiv IDs as written on arXiv, e.g. "
+                                        "arxiv = \"2005.05650\": as a number TOML drops trailing zeros "
+                                        f"(this one may have lost digits: it reads {item!r})", line)
             raise check.fail(where, f"{item!r} is a number; quote the ID as a string", line)
         if not isinstance(item, str):
             raise check.fail(where, f"expected a string or a list of strings, got {item!r}", line)
@@ -343,7 +346,10 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
         if not isinstance(links, dict):
             raise check.fail(f"{where}, key 'links'", "expected a table of label = URL, "
                                                       "e.g. links = { slides = \"https://...\" }", kline("links"))
-        values["links"] = tuple((str(label), check.url(url, f"{where}, links.{label}", kline("links")))
+        if any(not str(label).strip() or "]" in str(label) for label in links):
+            raise check.fail(f"{where}, key 'links'", "a link needs a label of its own (no empty label, no ']'), "
+                                                      "e.g. links = { slides = \"https://...\" }", kline("links"))
+        values["links"] = tuple((clean(str(label)).strip(), check.url(url, f"{where}, links.{label}", kline("links")))
                                 for label, url in links.items())
     if "labels" in raw:
         labels = raw["labels"]
@@ -430,6 +436,29 @@ def load(path: str | Path) -> Config:
     return loads(text, path)
 
 
+def load_sources(path: str | Path) -> dict:
+    """The ``[sources.*]`` tables of the TOML file ``path`` (a config, or a file of those tables
+    only), checked as a config's would be.
+
+    Raises ConfigError naming ``path``, the line and the key when the file or a table is wrong.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        raw = tomllib.loads(text)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    tables = raw.get("sources")
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: no [sources.arxiv], [sources.openreview] or [sources.s2] tables in it")
+    _sources(_Checker(path, text), tables)
+    return tables
+
+
 def loads(text: str, path: str | Path) -> Config:
     """Check config text as if it were the file ``path`` (relative paths resolve from its folder).
 
@@ -448,9 +477,11 @@ def loads(text: str, path: str | Path) -> Config:
         header = _table_line(text, table)
         return (_key_line(text, header, key) if key else None) or header
 
+    if owner_raw is None:
+        raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]")
     if not isinstance(owner_raw, dict):
-        raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]",
-                         at("owner"))
+        raise check.fail("owner", f"expected a table [owner] with name = \"Your Name\", got {owner_raw!r}",
+                         _key_line(text, 0, "owner"))
     if "name" not in owner_raw:
         raise check.fail("owner.name", "missing; add name = \"Your Name\" under [owner]",
                          _table_line(text, "owner"))
@@ -471,8 +502,8 @@ def loads(text: str, path: str | Path) -> Config:
     for parent in (out_dir, *out_dir.parents):
         if parent.exists():
             if not parent.is_dir():
-                raise check.fail("output.dir", f"{out_dir} cannot be a folder: {parent} is a file; choose another path",
-                                 at("output", "dir"))
+                raise check.fail("output.dir", f"{out_dir} cannot be the output folder: {parent} is a file; choose "
+                                               "another folder", at("output", "dir"))
             break
     homepage = None
     if "homepage" in out_raw:
@@ -539,7 +570,7 @@ def loads(text: str, path: str | Path) -> Config:
                     papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
                     max_age_h=float(max_age),
                     venues=_venues(check, raw.get("venue", [])),
-                    venue_names=_venue_names(check, raw.get("venue_names", {})),
+                    venue_names=_venue_names(check, raw.get("venue_names", {}), _venues(check, raw.get("venue", []))),
                     **_sections(check, raw.get("sections", {})))
     if not papers:
         raise check.fail("paper", "no [[paper]] listed; add one per paper (see README, 'Configuration'). "
@@ -571,14 +602,22 @@ def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def _venue_names(check: _Checker, raw: Any) -> dict[str, str]:
+def _venue_names(check: _Checker, raw: Any, venues: tuple[dict, ...] = ()) -> dict[str, str]:
     line = _table_line(check.text, "venue_names")
     if not isinstance(raw, dict):
         raise check.fail("venue_names", "expected a table [venue_names] of venue = \"your name for it\"", line)
     out = {}
+    known = None
     for key, value in raw.items():
         where = f"venue_names.{key}"
         out[str(key)] = check.string(value, where, _key_line(check.text, line, key) or line)
+        if known is None:
+            from .venues import default_table
+            known = default_table(venues)
+        if known.by_abbr(str(key)) is None and known.by_name(str(key)) is None:
+            check.warnings.append(f"{check.path}:{_key_line(check.text, line, key) or line}: {where}: no venue of the "
+                                  f"table has the abbreviation or name {key!r}; the name is used only for a venue "
+                                  "that a source names so")
     return out
 
 

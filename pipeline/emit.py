@@ -171,9 +171,10 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
     rows = []
     for name, pubs in ordered(publications).items():
         for pub in pubs:
-            links = dict(pub.links)
-            extra = "; ".join(f"{label}: {url}" for label, url in pub.links
-                              if label not in ("openreview", "link", "arxiv", "code"))
+            kinds = pub.link_kinds or tuple(label for label, _ in pub.links)
+            links = {kind: url for (_, url), kind in zip(reversed(pub.links), reversed(kinds))}
+            extra = "; ".join(f"{label}: {url}" for (label, url), kind in zip(pub.links, kinds)
+                              if kind not in ("openreview", "link", "arxiv", "code"))
             rows.append({k: _cell(v) for k, v in {
                 "key": pub.key, "section": name, "title": pub.title, "authors": "; ".join(pub.authors),
                 "venue": _venue_name(pub.venue), "venue_abbr": pub.venue.abbr if pub.venue else "",
@@ -236,7 +237,8 @@ def render_json(publications: Iterable[Publication]) -> str:
                 "ids": {"arxiv": pub.arxiv_id, "arxiv_version": pub.arxiv_version, "doi": pub.doi,
                         "openreview": pub.openreview_forum, "s2_paper_id": pub.s2_paper_id,
                         "corpus_id": pub.corpus_id},
-                "links": [{"label": label, "url": url} for label, url in pub.links],
+                "links": [{"label": label, "url": url, "kind": kind}
+                          for (label, url), kind in zip(pub.links, pub.link_kinds or [l for l, _ in pub.links])],
                 "field_sources": pub.field_sources,
             })
     # One paper per line: diffs stay per paper, and the C encoder (used only without indent) stays fast.

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlparse
 
 import tomli_w
 
-from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview
+from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_s2
 
 from .homepage import ParsedEntry, heading_text, parse_publications, publications_region
 
@@ -144,6 +144,12 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
                 continue
             except IdError:
                 pass
+        if "semanticscholar.org" in host and "/paper/" in url:
+            try:
+                add("s2", normalize_s2(url))
+                continue
+            except IdError:
+                pass
         doi = _doi_in_url(url)
         if host.endswith("doi.org") and doi:
             add("doi", doi)
@@ -182,7 +188,7 @@ def entry_from_links(links: list[tuple[str, str]], where: str) -> tuple[dict, li
             labels[kind] = label
     if labels:
         table["labels"] = labels
-    for kind in ("arxiv", "openreview", "doi", "pii"):
+    for kind in ("arxiv", "openreview", "doi", "pii", "s2"):
         if kind in table and len(table[kind]) == 1:
             table[kind] = table[kind][0]
     return table, notes
@@ -221,7 +227,7 @@ def _paper(entry: ParsedEntry, where: str, result: InitResult) -> dict:
     table, notes = entry_from_links(entry.links, where)
     result.unmapped.extend(notes)
     result.unmapped.extend(f"{where}: {note}" for note in entry.notes)
-    has_id = any(k in table for k in ("arxiv", "openreview", "doi"))
+    has_id = any(k in table for k in ("arxiv", "openreview", "doi", "s2"))
     paper: dict = {}
     if not has_id:
         venue, year = _venue_and_year(entry.venue)
@@ -249,7 +255,7 @@ def _paper(entry: ParsedEntry, where: str, result: InitResult) -> dict:
 
 def _ids_of(paper: dict) -> set[str]:
     out = set()
-    for kind in ("arxiv", "openreview", "doi", "pii"):
+    for kind in ("arxiv", "openreview", "doi", "pii", "s2"):
         value = paper.get(kind)
         for item in ([value] if isinstance(value, str) else value or []):
             out.add(f"{kind}:{item}")
@@ -336,12 +342,18 @@ def _page_layout(entries: list[ParsedEntry]) -> tuple[dict, list[str]]:
 _KEY_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "via", "at", "by", "from"}
 
 
+_TRANSLITERATE = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                                 "ß": "ss", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ð": "d", "ı": "i", "'": "",
+                                 "’": ""})
+
+
 def _key_words(entry: ParsedEntry) -> tuple[str, list[str]]:
     from .text import fold_name
 
-    first = fold_name(entry.authors[0]).split()[-1] if entry.authors and fold_name(entry.authors[0]) else "anon"
+    names = [fold_name(a.translate(_TRANSLITERATE)) for a in entry.authors[:1]]
+    first = names[0].split()[-1] if names and names[0] else "anon"
     _, year = _venue_and_year(entry.venue)
-    every = re.sub(r"[^a-z0-9 ]", " ", fold_name(entry.title)).split()
+    every = re.sub(r"[^a-z0-9 ]", " ", fold_name(entry.title.translate(_TRANSLITERATE))).split()
     words = [w for w in every if w not in _KEY_STOPWORDS] or every
     return f"{re.sub(r'[^a-z0-9]', '', first) or 'anon'}{year or ''}", words or ["untitled"]
 

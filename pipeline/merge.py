@@ -88,7 +88,8 @@ class Publication:
         status: OpenReview's decision stage ("accepted", "under review", "rejected", "withdrawn",
             "desk rejected", "retracted", "archive"), or None when OpenReview says nothing.
         arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id: identifiers.
-        links: (label, URL) pairs in display order.
+        links: (label, URL) pairs in display order; link_kinds: the kind of each ("openreview", "link",
+            "arxiv", "code", or a named link's own name), so a link keeps its kind under any label.
         field_sources: field name -> "config", "arxiv", "openreview", "s2" or "doi".
         stale: "source (fetched YYYY-MM-DD)" for each record that came from an earlier run.
     """
@@ -110,8 +111,15 @@ class Publication:
     s2_paper_id: str | None = None
     corpus_id: int | None = None
     links: tuple[tuple[str, str], ...] = ()
+    link_kinds: tuple[str, ...] = ()
     field_sources: dict[str, str] = field(default_factory=dict)
     stale: tuple[str, ...] = ()
+
+    def link_of(self, kind: str) -> str | None:
+        """The URL of the link of ``kind`` ("openreview", "link", "arxiv", "code", or a named link),
+        whatever its label; None when there is none."""
+        kinds = self.link_kinds or tuple(label for label, _ in self.links)
+        return next((url for (_, url), k in zip(self.links, kinds) if k == kind), None)
 
     def venue_line(self) -> str:
         """``Full Name (ABBR), YEAR``; ``Preprint, YEAR`` without a venue; the year is left out when unknown."""
@@ -171,6 +179,10 @@ def _unite(entries: list[Entry]) -> Entry:
     if hasattr(first, "labels"):
         values["labels"] = {**extra, **first.labels}
     return dataclasses.replace(first, **values)
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _first(*candidates: tuple[str, object]) -> tuple[str | None, object]:
@@ -346,8 +358,9 @@ class _Merger:
             sources["section"] = "config [sections] undecided"
             self.warn(entry, f"nothing says what kind of venue {venue.label()!r} is (from {choice.name_from}); "
                              f"listed under {self.config.section_titles[section]}. To settle it, add to "
-                             f"{self.config.path.name if self.config.path else 'config.toml'}: [[venue]] name = \"{venue.name}\" kind = \"journal\" "
-                             "(or conference, workshop, book)")
+                             f"{self.config.path.name if self.config.path else 'config.toml'}:\n"
+                             f"    [[venue]]\n    name = {_toml_string(venue.name)}\n    kind = \"journal\"   "
+                             "# or conference, workshop, book")
         else:
             section, sources["section"] = "preprint", "none"
 
@@ -355,23 +368,30 @@ class _Merger:
         doi = (entry.doi[0] if entry.doi else None) or (s2 and s2.doi) or (ax and ax.doi) or None
         forum = entry.openreview[0] if entry.openreview else None
         links: list[tuple[str, str]] = []
+        kinds: list[str] = []
         label = entry.labels.get
+
+        def add(kind: str, url: str) -> None:
+            links.append((label(kind, kind), url))
+            kinds.append(kind)
+
         if forum:
-            links.append((label("openreview", "openreview"), f"https://openreview.net/forum?id={forum}"))
+            add("openreview", f"https://openreview.net/forum?id={forum}")
             sources["link:openreview"] = "config"
         if entry.link:
-            links.append((label("link", "link"), entry.link))
+            add("link", entry.link)
             sources["link:link"] = "config"
         elif doi:
-            links.append((label("link", "link"), f"https://doi.org/{doi}"))
+            add("link", f"https://doi.org/{doi}")
             sources["link:link"] = "config" if entry.doi else ("s2" if s2 and s2.doi == doi else "arxiv")
         if arxiv_id:
-            links.append((label("arxiv", "arxiv"), f"https://arxiv.org/abs/{arxiv_id}"))
+            add("arxiv", f"https://arxiv.org/abs/{arxiv_id}")
             sources["link:arxiv"] = "config" if entry.arxiv else "s2"
         if entry.code:
-            links.append((label("code", "code"), entry.code))
+            add("code", entry.code)
             sources["link:code"] = "config"
         links.extend(entry.links)
+        kinds.extend(name for name, _ in entry.links)
 
         stale = tuple(sorted(f"{src} (fetched {rec.fetched_at[:10]})" for src, rec in recs.items()
                              if (src, rec.requested_id) in harvest.stale))
@@ -383,7 +403,8 @@ class _Merger:
             owner_positions=owner_positions, venue=venue, year=year, award=award, section=section, status=status,
             arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
             openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,
-            corpus_id=s2.corpus_id if s2 else None, links=tuple(links), field_sources=sources, stale=stale,
+            corpus_id=s2.corpus_id if s2 else None, links=tuple(links), link_kinds=tuple(kinds),
+            field_sources=sources, stale=stale,
         )
 
     def _version_of_record_authors(self, entry: Entry, ax: SourceRecord,

@@ -254,6 +254,7 @@ def _publication_from_json(data: dict, index: int) -> Publication:
         arxiv_version=ids.get("arxiv_version"), doi=ids.get("doi"), openreview_forum=ids.get("openreview"),
         s2_paper_id=ids.get("s2_paper_id"), corpus_id=ids.get("corpus_id"),
         links=tuple((link["label"], link["url"]) for link in data.get("links") or ()),
+        link_kinds=tuple(link.get("kind", link["label"]) for link in data.get("links") or ()),
         field_sources={**(data.get("field_sources") or {})},
     )
 
@@ -285,7 +286,7 @@ def _publication_from_page(entry, pub: Publication, table) -> Publication:
         key=pub.key, index=pub.index, title=entry.title, authors=tuple(entry.authors),
         owner_positions=tuple(i for i, a in enumerate(entry.authors) if a in entry.bold),
         venue=venue or None, year=year, award=entry.award, section=section, arxiv_id=pub.arxiv_id, doi=pub.doi,
-        openreview_forum=pub.openreview_forum, links=pub.links,
+        openreview_forum=pub.openreview_forum, links=pub.links, link_kinds=pub.link_kinds,
         field_sources={k: "page" for k in ("title", "authors", "venue", "year", "award", "section")},
     )
 
@@ -333,7 +334,8 @@ def _keep_previous_entries(publications: list[Publication], previous: dict[str, 
         if "authors" in overrides:
             overrides["owner_positions"] = pub.owner_positions
         sources = {**base.field_sources, **{k: "config" for k in overrides if k != "owner_positions"}}
-        pub = dataclasses.replace(base, **overrides, field_sources=sources, links=pub.links or base.links)
+        pub = dataclasses.replace(base, **overrides, field_sources=sources, links=pub.links or base.links,
+                                  link_kinds=pub.link_kinds if pub.links else base.link_kinds)
         report.kept_previous.append(pub.key)
         placeholder = f"paper #{pub.index + 1} ({pub.key}): no source has returned this paper yet"
         warnings[:] = [w for w in warnings if not w.startswith(placeholder)]  # the kept entry replaces it

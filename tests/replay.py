@@ -407,9 +407,12 @@ def _record_command(args: argparse.Namespace) -> int:
 
 
 def _serve_command(args: argparse.Namespace) -> int:
+    import tomli_w
+
     with ReplayServer([Path(p) for p in args.fixtures]) as server:
-        print(json.dumps(server.sources_config(), indent=1))
-        print(f"replaying on {server.base_url}; Ctrl-C stops", flush=True)
+        # TOML on stdout: save it to a file for `init --sources-from FILE`, or paste it into config.toml
+        print(tomli_w.dumps({"sources": server.sources_config()}), flush=True)
+        print(f"replaying on {server.base_url}; Ctrl-C stops", file=sys.stderr, flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -30,8 +30,12 @@ BAD_CONFIGS = [
     (OWNER + '[[paper]]\ndoi = "10.1000/x"\nlink = "https://example.org/{{site.title}}"\n',
      ":5: paper #1, key 'link': 'https://example.org/{{site.title}}' holds { }, which a URL may not; percent-encode"),
     (OWNER + '[[paper]]\narxiv = 2005.05650\n',
-     ":4: paper #1, key 'arxiv': 2005.0565 is a number; quote arXiv IDs: arxiv = \"2005.0565\" and check its "
-     "digits, since TOML drops the trailing zeros of numbers (2005.05650 reads as 2005.0565)"),
+     ":4: paper #1, key 'arxiv': 2005.0565 is a number; quote arXiv IDs as written on arXiv, e.g. arxiv = "
+     "\"2005.05650\": as a number TOML drops trailing zeros (this one may have lost digits: it reads 2005.0565)"),
+    (OWNER + '[[paper]]\narxiv = []\n', ":4: paper #1, key 'arxiv': an empty list; give at least one ID"),
+    (OWNER + '[[paper]]\ndoi = "10.1000/x"\nlinks = { "" = "https://x.org" }\n',
+     ":5: paper #1, key 'links': a link needs a label of its own"),
+    ('owner = "Ada"\n[[paper]]\ndoi = "10.1000/x"\n', ":1: owner: expected a table [owner] with name"),
     (OWNER + '[[paper]]\narxiv = "2005.05650"\ncod = "https://x.org"\n',
      ":5: paper #1: unknown key 'cod'; did you mean 'code'?"),
     (OWNER + '[[paper]]\narxiv = "not-an-id"\n',

@@ -113,3 +113,13 @@ def test_write_atomic_skips_identical_bytes(tmp_path):
     assert write_atomic(target, b"one") is False and target.stat().st_mtime_ns == mtime
     assert write_atomic(target, b"two") is True and target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["x.md"]
+
+
+def test_csv_columns_follow_the_link_kind_whatever_its_label():
+    row = next(csv.DictReader(io.StringIO(render_csv([pub(
+        "a", 0, links=(("IEEE", "https://ieeexplore.ieee.org/document/9311864"), ("pdf", "https://arxiv.org/abs/2005.05650"),
+                       ("slides", "https://example.org/s.pdf")),
+        link_kinds=("link", "arxiv", "slides"))]).decode("utf-8"))))
+    assert row["link"] == "https://ieeexplore.ieee.org/document/9311864"
+    assert row["arxiv_url"] == "https://arxiv.org/abs/2005.05650"
+    assert row["other_links"] == "slides: https://example.org/s.pdf"

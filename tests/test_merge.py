@@ -330,7 +330,7 @@ def test_a_venue_whose_kind_nothing_decides_goes_to_the_configured_section_and_s
         assert (pub.section, pub.venue.name, pub.venue.kind) == (undecided, "Reader Neue Medien", "")
         assert pub.field_sources["section"] == "config [sections] undecided"
         warning = next(w for w in result.warnings if "nothing says what kind of venue" in w)
-        assert f"listed under {heading}" in warning and '[[venue]] name = "Reader Neue Medien" kind = ' in warning
+        assert f"listed under {heading}" in warning and '[[venue]]\n    name = "Reader Neue Medien"\n    kind = ' in warning
 
 
 def test_a_book_chapter_goes_to_its_own_section():
