@@ -157,6 +157,15 @@ def request_timeout(source: str, timeout_s: float, deadline: float | None) -> fl
     return min(timeout_s, left)
 
 
+def _duration(seconds: float) -> str:
+    """``seconds`` for a person: "45 s", "12 min", "3.5 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _base_wait(state: RetryCallState, settings: _Common) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, Transient) and exc.retry_after_s is not None:
@@ -183,6 +192,7 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
         SourceError: the last failure once the bounds are reached, with ``tries`` set.
     """
     tries = 0
+    why_stopped = ""  # when a wait the server asked for is what ended the retries, say so
 
     def counted() -> T:
         nonlocal tries
@@ -190,12 +200,20 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
         return attempt()
 
     def stop(state: RetryCallState) -> bool:
+        nonlocal why_stopped
         if state.attempt_number >= settings.max_tries:
             return True
         wait_s = _base_wait(state, settings)
-        if deadline is not None and time.monotonic() + wait_s >= deadline:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = f"it asked to wait {_duration(wait_s)}" if isinstance(exc, Transient) and \
+            exc.retry_after_s is not None else ""
+        if state.idle_for + wait_s > settings.max_wait_s:
+            why_stopped = f"{asked}, more than max_wait_s = {settings.max_wait_s:g} allows" if asked else ""
             return True
-        return state.idle_for + wait_s > settings.max_wait_s
+        if deadline is not None and time.monotonic() + wait_s >= deadline:
+            why_stopped = f"{asked}, longer than the run's deadline leaves" if asked else ""
+            return True
+        return False
 
     def wait(state: RetryCallState) -> float:
         base = _base_wait(state, settings)
@@ -209,7 +227,12 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
     try:
         return retrying(counted), tries
     except Transient as exc:
-        raise SourceError(source, exc.reason, url=url, status=exc.status, tries=tries) from exc
+        reason = exc.reason
+        if why_stopped and "asked to wait" not in reason:
+            reason = f"{reason}; {why_stopped}"
+        elif why_stopped:
+            reason = f"{reason}, {why_stopped.split(', ', 1)[1]}"
+        raise SourceError(source, reason, url=url, status=exc.status, tries=tries) from exc
     except SourceError as exc:
         exc.tries = tries
         exc.url = exc.url or url

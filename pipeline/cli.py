@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "one per line, so a script can stage exactly what a run changes.")
     _add_log_options(paths, defaults=False)
     paths.add_argument("--config", default="config.toml", metavar="PATH", help="config file (default: config.toml)")
+    paths.add_argument("--inside", metavar="DIR",
+                       help="refuse (exit 3, naming the config line) when a file a run writes is outside DIR, "
+                            "e.g. the repository the scheduled job commits to")
     return parser
 
 
@@ -99,9 +102,11 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 def _load_config(path: str):
     """The checked config, or None after printing the config error."""
     from . import config as config_module
+    from .memory import no_cyclic_gc
 
     try:
-        return config_module.load(path)
+        with no_cyclic_gc():  # a config of 20,000 papers: see pipeline.memory
+            return config_module.load(path)
     except config_module.ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return None
@@ -270,9 +275,17 @@ def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
 def _paths(args: argparse.Namespace) -> int:
     from .run import output_paths
 
+    from . import config as config_module
+
     config = _load_config(args.config)
     if config is None:
         return EXIT_CONFIG
+    if args.inside:
+        try:
+            config_module.require_inside(config, args.inside)
+        except config_module.ConfigError as exc:
+            print(f"config error: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
     for path in output_paths(config):
         print(path)
     return 0

@@ -459,6 +459,30 @@ def load_sources(path: str | Path) -> dict:
     return tables
 
 
+def require_inside(config: Config, root: str | Path) -> None:
+    """Check that every file a run writes lies inside ``root`` (the repository a scheduled job
+    commits to): the output folder (``[output] dir``) and the homepage (``[output] homepage``).
+    Symbolic links are followed, so a link out of the repository counts as outside.
+
+    Raises ConfigError naming the config file, the key's line and the path when one is outside.
+    """
+    root = Path(root).resolve()
+    try:
+        text = config.path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    check = _Checker(config.path, text)
+    table = _table_line(text, "output")
+    targets = [("output.dir", "dir", config.output.dir)]
+    if config.output.homepage:
+        targets.append(("output.homepage", "homepage", config.output.homepage))
+    for where, key, target in targets:
+        resolved = target.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise check.fail(where, f"{target} is outside the repository {root}, so the job cannot commit it; "
+                                    "point it at a file inside the repository", _key_line(text, table, key) or table)
+
+
 def loads(text: str, path: str | Path) -> Config:
     """Check config text as if it were the file ``path`` (relative paths resolve from its folder).
 

@@ -34,6 +34,8 @@ SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers"
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"`(){}\[\]|\\^]+$")
 _FORMULA_START = frozenset("=+-@\t\r")
+JSON_HEAD, JSON_TAIL = '{"format": 1, "papers": [\n', "\n]}\n"  # around publications.json's paper lines
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder for every paper of publications.json
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"  # RFC 3986 reserved and unreserved characters, and % of an escape
 
 # Markdown (kramdown with GFM input, as academicpages configures it), HTML and Liquid specials:
@@ -83,6 +85,8 @@ def safe_url(url: str) -> str:
     backtick, ``{``, ``}``, ``|``, backslash, ``^``, ``(``, ``)``, ``[``, ``]``, non-ASCII), so that it
     is inert in Markdown, HTML and Liquid. Raises ValueError for anything but an http(s) URL (config
     checks and the link builders prevent that)."""
+    if url.isascii() and "%" not in url and _SAFE_URL.match(url):
+        return url  # nothing to encode: every printable ASCII character _SAFE_URL allows is in _URL_SAFE
     encoded = quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url), safe=_URL_SAFE)  # a lone % is text
     if not _SAFE_URL.match(encoded):
         raise ValueError(f"refusing to emit a link that is not an http(s) URL: {url!r}")
@@ -222,10 +226,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-def render_json(publications: Iterable[Publication]) -> str:
-    """``publications.json``: every merged field of every paper, with ``field_sources`` naming the
-    source of each field, in page order, one paper per line. Deterministic (sorted keys, no timestamps, no run state
-    such as staleness, which the run summary reports), so an unchanged list gives unchanged bytes."""
+def json_papers(publications: Iterable[Publication]) -> list[dict]:
+    """The paper objects of ``publications.json`` (see :func:`render_json`), in page order."""
     papers = []
     for name, pubs in ordered(publications).items():
         for pub in pubs:
@@ -239,8 +241,24 @@ def render_json(publications: Iterable[Publication]) -> str:
                         "corpus_id": pub.corpus_id},
                 "links": [{"label": label, "url": url, "kind": kind}
                           for (label, url), kind in zip(pub.links, pub.link_kinds or [l for l, _ in pub.links])],
-                "field_sources": pub.field_sources,
+                "field_sources": dict(pub.field_sources),
             })
+    return papers
+
+
+def render_json(publications: Iterable[Publication], *, papers: list[dict] | None = None,
+                lines: list[str] | None = None) -> str:
+    """``publications.json``: every merged field of every paper, with ``field_sources`` naming the
+    source of each field, in page order, one paper per line. Deterministic (sorted keys, no timestamps, no run state
+    such as staleness, which the run summary reports), so an unchanged list gives unchanged bytes.
+    ``papers``, ``lines``: the output of :func:`json_papers` and :func:`json_lines` for ``publications``,
+    when the caller has them."""
+    if lines is None:
+        lines = json_lines(papers if papers is not None else json_papers(publications))
     # One paper per line: diffs stay per paper, and the C encoder (used only without indent) stays fast.
-    lines = ",\n".join(json.dumps(paper, ensure_ascii=False, sort_keys=True) for paper in papers)
-    return '{"format": 1, "papers": [\n' + lines + "\n]}\n"
+    return JSON_HEAD + ",\n".join(lines) + JSON_TAIL
+
+
+def json_lines(papers: list[dict]) -> list[str]:
+    """Each paper of :func:`json_papers` as its line of ``publications.json`` (no separator)."""
+    return list(map(_JSON.encode, papers))

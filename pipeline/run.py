@@ -12,12 +12,14 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvest.records import SOURCES
+from harvest.records import SOURCES, SourceRecord
 
 from . import emit, store, writer
+from .memory import no_cyclic_gc
 from .config import Config, ConfigError
 from .fetch import SOURCE_NAMES, SourceReport, fetch_sources, plan
 from .page import Change, Page, page_changes, read_page, splice_keeping
@@ -55,7 +57,7 @@ class RunReport:
     """The account of a run: per-source figures, section changes, files written, warnings.
 
     Attributes:
-        diff: unified diff of the section against the last one (set on every run; printed by --dry-run).
+        diff: unified diff of the section against the last one (set by --dry-run only, which prints it).
     """
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
@@ -224,21 +226,22 @@ def _show(field_name: str, value: object) -> str:
     return "none" if value is None else str(value)
 
 
-def section_changes(old_json: bytes | None, new_json: str) -> list[Change]:
-    """Entries added, removed or changed between two ``publications.json`` texts, in page order."""
-    try:
-        old = {p["key"]: p for p in json.loads(old_json or b"{}").get("papers", [])}
-    except (ValueError, AttributeError, TypeError, KeyError):
-        old = {}
-    new = {p["key"]: p for p in json.loads(new_json)["papers"]}
-    changes = [Change("added", k, p["title"]) for k, p in new.items() if k not in old]
-    for key, paper in new.items():
+def section_changes(old: "Mapping[str, dict]", new: list[dict], new_lines: Iterable[str] | None = None) -> list[Change]:
+    """Entries added, removed or changed between two lists of ``publications.json`` papers (``old``
+    by key, as :func:`_previous_papers` gives it; ``new`` from :func:`emit.json_papers`), in page order.
+    ``new_lines``: the lines of the new file's papers; when they are exactly the old file's, nothing
+    changed and nothing is parsed."""
+    if new_lines is not None and isinstance(old, PreviousPapers) and old.same_lines(new_lines):
+        return []
+    new_by_key = {p["key"]: p for p in new}
+    changes = [Change("added", k, p["title"]) for k, p in new_by_key.items() if k not in old]
+    for key, paper in new_by_key.items():
         if key in old:
             details = tuple(f"{f}: {_show(f, old[key].get(f))} -> {_show(f, paper.get(f))}" for f in _COMPARED
                             if old[key].get(f) != paper.get(f))
             if details:
                 changes.append(Change("changed", key, paper["title"], details))
-    changes.extend(Change("removed", k, p.get("title", k)) for k, p in old.items() if k not in new)
+    changes.extend(Change("removed", k, p.get("title", k)) for k, p in old.items() if k not in new_by_key)
     return changes
 
 
@@ -259,15 +262,50 @@ def _publication_from_json(data: dict, index: int) -> Publication:
     )
 
 
-def _previous_papers(previous_json: bytes | None, warnings: list[str], path: Path) -> dict[str, dict]:
-    if previous_json is None:
-        return {}
-    try:
-        papers = json.loads(previous_json)["papers"]
-        return {p["key"]: p for p in papers}
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        warnings.append(f"{path} is unreadable; the change report compares with nothing (it is rewritten now)")
-        return {}
+class PreviousPapers(Mapping):
+    """The papers of the last run's ``publications.json``, by key, parsed on first use.
+
+    ``publications.json`` holds one paper per line (:func:`emit.render_json`), so a run can tell
+    that nothing changed by comparing lines, without parsing 20,000 papers. An unreadable file
+    reads as no papers, with a warning.
+    """
+
+    def __init__(self, raw: bytes | None, warnings: list[str], path: Path):
+        self._raw, self._warnings, self._path = raw, warnings, path
+        self._papers: dict[str, dict] | None = None if raw else {}
+
+    def same_lines(self, lines: Iterable[str]) -> bool:
+        """True when the file's paper lines are exactly ``lines`` (same papers, same bytes, same order)."""
+        if not self._raw:
+            return False
+        try:
+            text = self._raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return text == emit.JSON_HEAD + ",\n".join(lines) + emit.JSON_TAIL
+
+    def _parsed(self) -> dict[str, dict]:
+        if self._papers is None:
+            try:
+                self._papers = {p["key"]: p for p in json.loads(self._raw)["papers"]}
+            except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+                self._warnings.append(f"{self._path} is unreadable; the change report compares with nothing "
+                                      "(it is rewritten now)")
+                self._papers = {}
+        return self._papers
+
+    def __getitem__(self, key: str) -> dict:
+        return self._parsed()[key]
+
+    def __iter__(self):
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+
+def _previous_papers(previous_json: bytes | None, warnings: list[str], path: Path) -> PreviousPapers:
+    return PreviousPapers(previous_json, warnings, path)
 
 
 def _publication_from_page(entry, pub: Publication, table) -> Publication:
@@ -304,7 +342,7 @@ def _without_records(pub: Publication, config: Config) -> bool:
     return listed_by_id and not _SOURCED & set(pub.field_sources.values())
 
 
-def _keep_previous_entries(publications: list[Publication], previous: dict[str, dict], page: Page | None,
+def _keep_previous_entries(publications: list[Publication], previous: Mapping[str, dict], page: Page | None,
                            config: Config, table, report: "RunReport", warnings: list[str]) -> list[Publication]:
     """A paper listed by ID that no source answered for and no record stands in for keeps its entry
     of the last run (``publications.json``), or else the entry the homepage shows for it now; the
@@ -345,6 +383,13 @@ def _keep_previous_entries(publications: list[Publication], previous: dict[str, 
 
 
 OUTPUT_FILES = ("publications.md", "publications.csv", "publications.json", "harvest.json")
+
+
+def _same_records(keep: dict[str, dict[str, SourceRecord]], stored: dict[str, dict[str, SourceRecord]]) -> bool:
+    """True when ``keep`` holds exactly the records loaded from the store (the same objects)."""
+    return all(keep.get(source, {}).keys() == stored.get(source, {}).keys()
+               and all(record is stored[source][ident] for ident, record in keep.get(source, {}).items())
+               for source in set(keep) | set(stored))
 
 
 def output_paths(config: Config) -> list[Path]:
@@ -418,68 +463,74 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
     report.sources, harvest, keep = fetched.reports, fetched.harvest, fetched.keep
     warnings.extend(fetched.warnings)
 
-    table = default_table(config.venues)
-    result = merge(config, harvest, table)
-    warnings.extend(result.warnings)
-    report.notes = list(result.notes)
-    report.papers = len(result.publications)
-    previous = _previous_papers(previous_json, warnings, json_path)
-    page = None
-    if homepage_text is not None:
-        start, end = writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
-                                         name=str(config.output.homepage))
-        page = read_page(homepage_text, start, end)
-    result.publications = _keep_previous_entries(result.publications, previous, page, config, table, report, warnings)
-    report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
-    if report.sources["openreview"].error or report.sources["openreview"].skipped:
-        report.without_openreview = _without_openreview(config, harvest, result.publications)
+    with no_cyclic_gc():  # merge and emit build ~10 objects per paper, none in a cycle (pipeline.memory)
+        table = default_table(config.venues)
+        result = merge(config, harvest, table)
+        warnings.extend(result.warnings)
+        report.notes = list(result.notes)
+        report.papers = len(result.publications)
+        previous = _previous_papers(previous_json, warnings, json_path)
+        page = None
+        if homepage_text is not None:
+            start, end = writer.find_markers(homepage_text, config.output.start_marker, config.output.end_marker,
+                                             name=str(config.output.homepage))
+            page = read_page(homepage_text, start, end)
+        result.publications = _keep_previous_entries(result.publications, previous, page, config, table, report,
+                                                     warnings)
+        report.placeholders = [p.key for p in result.publications if p.field_sources.get("title") == "placeholder"]
+        if report.sources["openreview"].error or report.sources["openreview"].skipped:
+            report.without_openreview = _without_openreview(config, harvest, result.publications)
 
-    section = emit.render_section(result.publications, style=config.section_style)
-    publications_json = emit.render_json(result.publications)
-    if page is not None and page.entries:  # what readers see: the report compares with the page itself
-        report.changes = page_changes(page, result.publications, config)
-        since_last = {c.key for c in section_changes(json.dumps({"papers": list(previous.values())}).encode(),
-                                                     publications_json)}
-        for change in report.changes:
-            if change.kind == "changed" and previous and change.key in previous and change.key not in since_last:
-                fields = ", ".join(detail.split(":", 1)[0] for detail in change.details)
-                warnings.append(f"{change.key}: the page's entry was edited by hand ({fields}); this run writes it "
-                                "as the sources and config say. To keep an edit, put it in config.toml (e.g. "
-                                "award = \"...\", authors = [...]) for this paper")
-    else:
-        report.changes = section_changes(json.dumps({"papers": list(previous.values())}).encode(), publications_json)
-    spliced = None
-    if page is not None:
-        spliced = splice_keeping(page, result.publications, config, section)
-        if spliced is None:
-            spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
-                                    name=str(config.output.homepage))
-            if spliced != homepage_text and page.entries:
-                report.relaid = True
-        old_text, new_text = homepage_text, spliced
-        names = (f"{config.output.homepage} (now)", f"{config.output.homepage} (after this run)")
-    else:
-        md = out / "publications.md"
-        old_text, new_text = (md.read_text(encoding="utf-8") if md.is_file() else ""), section
-        names = ("publications.md (last run)", "publications.md (this run)")
-    report.diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                                               fromfile=names[0], tofile=names[1]))
+        section = emit.render_section(result.publications, style=config.section_style)
+        papers_json = emit.json_papers(result.publications)
+        json_lines = emit.json_lines(papers_json)
+        publications_json = emit.render_json(result.publications, lines=json_lines)
+        if page is not None and page.entries:  # what readers see: the report compares with the page itself
+            report.changes = page_changes(page, result.publications, config)
+            since_last = {c.key for c in section_changes(previous, papers_json, json_lines)}
+            for change in report.changes:
+                if change.kind == "changed" and previous and change.key in previous and change.key not in since_last:
+                    fields = ", ".join(detail.split(":", 1)[0] for detail in change.details)
+                    warnings.append(f"{change.key}: the page's entry was edited by hand ({fields}); this run writes it "
+                                    "as the sources and config say. To keep an edit, put it in config.toml (e.g. "
+                                    "award = \"...\", authors = [...]) for this paper")
+        else:
+            report.changes = section_changes(previous, papers_json, json_lines)
+        spliced = None
+        if page is not None:
+            spliced = splice_keeping(page, result.publications, config, section)
+            if spliced is None:
+                spliced = writer.splice(homepage_text, section, config.output.start_marker, config.output.end_marker,
+                                        name=str(config.output.homepage))
+                if spliced != homepage_text and page.entries:
+                    report.relaid = True
+            old_text, new_text = homepage_text, spliced
+            names = (f"{config.output.homepage} (now)", f"{config.output.homepage} (after this run)")
+        else:
+            md = out / "publications.md"
+            old_text, new_text = (md.read_text(encoding="utf-8") if md.is_file() else ""), section
+            names = ("publications.md (last run)", "publications.md (this run)")
+        if dry_run:  # the diff is printed only by --dry-run; 20,000 entries take difflib 0.3 s
+            report.diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True),
+                                                       new_text.splitlines(keepends=True),
+                                                       fromfile=names[0], tofile=names[1]))
 
-    files: list[tuple[Path, bytes]] = []
-    if spliced is not None:  # first: the file most likely to refuse
-        files.append((config.output.homepage, spliced.encode("utf-8")))
-    files += [
-        (out / "publications.md", section.encode("utf-8")),
-        (out / "publications.csv", emit.render_csv(result.publications, bom=config.output.csv_bom)),
-        (json_path, publications_json.encode("utf-8")),
-        (out / "harvest.json", store.dump(keep)),
-    ]
-    report.warnings = warnings
-    if dry_run:
+        files: list[tuple[Path, bytes]] = []
+        if spliced is not None:  # first: the file most likely to refuse
+            files.append((config.output.homepage, spliced.encode("utf-8")))
+        files += [
+            (out / "publications.md", section.encode("utf-8")),
+            (out / "publications.csv", emit.render_csv(result.publications, bom=config.output.csv_bom)),
+            (json_path, publications_json.encode("utf-8")),
+        ]
+        if not _same_records(keep, stored):  # an unchanged harvest (offline, all fresh) is not re-encoded
+            files.append((out / "harvest.json", store.dump(keep)))
+        report.warnings = warnings
+        if dry_run:
+            return report
+        report.written = [str(path) for path in writer.write_all(files)]
+        try:
+            writer.write_atomic(checked_file, store.dump_checked(checked))
+        except writer.WriteError as exc:  # a cache; losing it only means asking again next time
+            log.info("could not save the last-checked times: %s", exc)
         return report
-    report.written = [str(path) for path in writer.write_all(files)]
-    try:
-        writer.write_atomic(checked_file, store.dump_checked(checked))
-    except writer.WriteError as exc:  # a cache; losing it only means asking again next time
-        log.info("could not save the last-checked times: %s", exc)
-    return report

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from harvest.records import SOURCES, SourceRecord
 
+from .memory import no_cyclic_gc
+
 __all__ = ["StoreError", "load", "dump", "same_content", "checked_path", "lock_path", "load_checked", "dump_checked"]
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,11 @@ def load(path: Path) -> dict[str, dict[str, SourceRecord]]:
 
     Raises StoreError when the file exists but is not a harvest this version can read.
     """
+    with no_cyclic_gc():  # 50,000 records: see pipeline.memory
+        return _load(path)
+
+
+def _load(path: Path) -> dict[str, dict[str, SourceRecord]]:
     empty: dict[str, dict[str, SourceRecord]] = {source: {} for source in SOURCES}
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

@@ -8,6 +8,8 @@ nothing to commit.
 
 from __future__ import annotations
 
+import re
+
 import os
 import tempfile
 from pathlib import Path
@@ -183,23 +185,48 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return bool(write_all([(Path(path), data)]))
 
 
+def _front_matter_end(lines: list[str]) -> int:
+    """The line number of the ``---`` that closes a Jekyll front matter opened on line 1, or 0."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    return next((n for n, line in enumerate(lines[1:], 2) if line.strip() in ("---", "...")), 0)
+
+
 def find_markers(text: str, start: str, end: str, *, name: str) -> tuple[int, int]:
     """Character offsets (end of the start-marker line, start of the end-marker line).
 
-    A marker counts when it stands alone on its line (surrounding spaces allowed).
-    Raises MarkerError naming ``name`` and the line when either marker is missing or repeated,
-    or the end marker comes first.
+    A marker counts when it stands alone on its line (surrounding spaces allowed), outside fenced
+    code blocks. Raises MarkerError naming ``name`` and the line when either marker is missing,
+    repeated or inside the front matter, or the end marker comes first.
     """
     lines = text.split("\n")
     lines = [line + "\n" for line in lines[:-1]] + [lines[-1]]  # only \n ends a line, as editors count
     found: dict[str, list[tuple[int, int]]] = {start: [], end: []}
+    front_end = _front_matter_end(lines)
     offset = 0
+    fence = ""
+    shown: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
-        if line.strip() in found:
-            found[line.strip()].append((number, offset))
+        bare = line.strip()
+        opener = re.match(r"(`{3,}|~{3,})", bare)
+        if fence:  # a marker shown in a fenced code block is an example, not the section's place
+            if bare in found:
+                shown.setdefault(bare, number)
+            if opener and bare.startswith(fence) and not bare.strip(fence[0]):
+                fence = ""
+        elif opener and number > front_end:
+            fence = opener.group(1)
+        elif bare in found:
+            if number <= front_end:
+                raise MarkerError(f"{name}:{number}: marker {bare!r} is inside the front matter (lines 1-{front_end}); "
+                                  "move both markers into the page body, around the Publications section")
+            found[bare].append((number, offset))
         offset += len(line)
     for marker in (start, end):
         places = found[marker]
+        if not places and marker in shown:
+            raise MarkerError(f"{name}:{shown[marker]}: marker {marker!r} is inside a fenced code block, where it is "
+                              "shown, not used; put it on its own line outside the block")
         if not places and any(marker in line for line in lines):
             number = next(n for n, line in enumerate(lines, 1) if marker in line)
             raise MarkerError(f"{name}:{number}: marker {marker!r} must stand alone on its line")

@@ -116,7 +116,8 @@ def test_arxiv_retry_after_beyond_the_budget_ends_the_tries(tmp_path, capsys):
         config = setup(tmp_path, server, sources={"arxiv": {"max_wait_s": 1}})
         assert main(["run", "--config", str(config)]) == 4
         assert server.requests_to("arxiv") == 1
-    assert "arXiv is rate-limiting (HTTP 429, 1 try" in capsys.readouterr().out
+    assert "arXiv is rate-limiting; it asked to wait 60 min, more than max_wait_s = 1 allows (HTTP 429, 1 try" \
+        in capsys.readouterr().out
 
 
 def test_offline_without_any_stored_harvest_shows_placeholders_and_exits_4(tmp_path, capsys):

@@ -90,6 +90,12 @@ def test_splice_replaces_only_between_markers():
     assert out == f"intro\n{START}\n\n### Journal Papers\n\n1. x\n\n{END}\nfooter\n"
 
 
+def test_markers_shown_in_a_code_block_are_not_the_section():
+    page = f"---\ntitle: About\n---\nHow:\n~~~\n{START}\n{END}\n~~~\n{START}\nold\n{END}\n"
+    out = splice(page, "new\n", START, END, name="about.md")
+    assert out == f"---\ntitle: About\n---\nHow:\n~~~\n{START}\n{END}\n~~~\n{START}\n\nnew\n\n{END}\n"
+
+
 def test_splice_keeps_crlf_line_ends():
     out = splice(PAGE.replace("\n", "\r\n"), "a\nb\n", START, END, name="about.md")
     assert out == f"intro\r\n{START}\r\n\r\na\r\nb\r\n\r\n{END}\r\nfooter\r\n"
@@ -99,6 +105,8 @@ def test_splice_keeps_crlf_line_ends():
     ("no markers\n", f"about.md: marker '{START}' not found"),
     (f"{START}\n{START}\n{END}\n", f"about.md:2: marker '{START}' appears again (first on line 1)"),
     (f"{END}\nx\n{START}\n", f"about.md:1: end marker '{END}' comes before the start marker on line 3"),
+    (f"---\ntitle: About\n{START}\n---\n{END}\n", f"about.md:3: marker '{START}' is inside the front matter (lines 1-4)"),
+    (f"Use:\n\n```html\n{START}\n{END}\n```\n", f"about.md:4: marker '{START}' is inside a fenced code block"),
 ])
 def test_bad_markers_name_file_and_line(text, message):
     with pytest.raises(MarkerError) as info:

@@ -58,6 +58,8 @@ def test_rate_limit_reset_beyond_the_budget_gives_up_at_once(server):
     server.add_answer("GET", "/or1/notes", "ids=10Iiew095e", body=EMPTY)
     result = openreview_source.fetch(["10Iiew095e"], settings(server, max_wait_s=5))
     assert result.error.status == 429 and result.error.tries == 1
+    # the summary says how long it asked to wait and why that was not waited for
+    assert "OpenReview is rate-limiting; it asked to wait 60 min, more than max_wait_s = 5 allows" in str(result.error)
 
 
 def test_retry_after_header_is_honoured(server):

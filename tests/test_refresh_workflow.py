@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli_w
+import tomllib
 import yaml
 
 from tests.conftest import ROOT, SEED, run_cli, write_config
@@ -171,3 +173,150 @@ def test_report_options_refuse_to_overwrite_inputs(tmp_path, replay, option):
     done = run_cli("run", option, str(config), "--config", str(config))
     assert done.returncode == 2 and "would overwrite the config" in done.stderr
     assert config.read_bytes() == before and replay.log == []
+
+
+# --- the git-failure matrix: every failed step fails the job, with git's words and its own exit code ---
+
+@pytest.fixture
+def offline_site(homepage_repo, tmp_path):
+    """``homepage_repo`` with a config and the stored harvest of a seed run, so that an offline run
+    writes the section, CSV and JSON (a change to commit) without any server."""
+    output = homepage_repo / "output"
+    output.mkdir()
+    shutil.copy(ROOT / "output" / "harvest.json", output / "harvest.json")
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    data["output"] = {"dir": "output"}
+    (homepage_repo / "config.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    git(homepage_repo, "add", ".")
+    git(homepage_repo, "commit", "-q", "-m", "config and stored harvest")
+    git(homepage_repo, "push", "-q")
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "RUNNER_TEMP": str(tmp_path),
+           "PUBHARVEST_ARGS": "--offline"}
+    return homepage_repo, env
+
+
+def head(repo) -> str:
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_offline_site_commits_and_pushes(offline_site):
+    repo, env = offline_site
+    (repo / "output" / ".publications.md.k1ll3d.tmp").write_text("left by a killed run", encoding="utf-8")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Committed: Update publications: 14 added" in done.stdout
+    assert head(repo) == git(repo, "rev-parse", "origin/main").strip()
+    committed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed == ["output/publications.csv", "output/publications.json", "output/publications.md"]
+    assert not (repo / "output" / ".publications.md.k1ll3d.tmp").exists()  # the run removed it, unstaged
+    assert git(repo, "status", "--porcelain").strip() == ""
+
+
+def test_hook_refusing_the_commit_fails_the_job(offline_site):
+    repo, env = offline_site
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'pre-commit: refusing this commit' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    start = head(repo)
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 24, done.stdout + done.stderr
+    assert "::error::git commit failed; nothing was committed" in done.stdout
+    assert "pre-commit: refusing this commit" in done.stderr  # git's (the hook's) own words
+    assert "Committed:" not in done.stdout and head(repo) == start
+    assert git(repo, "diff", "--cached", "--name-only").strip() == ""  # nothing left staged
+    assert (repo / "output" / "publications.md").is_file()  # the run's files are kept in the work tree
+
+
+def test_push_rejected_after_a_concurrent_push_fails_the_job(offline_site, tmp_path):
+    repo, env = offline_site
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", git(repo, "remote", "get-url", "origin").strip(), str(other)], check=True)
+    (other / "README.md").write_text("edited elsewhere\n", encoding="utf-8")
+    git(other, "-c", "user.name=O", "-c", "user.email=o@example.org", "commit", "-q", "-am", "concurrent edit")
+    git(other, "push", "-q")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 25, done.stdout + done.stderr
+    assert "Committed: Update publications: 14 added" in done.stdout  # it did commit, locally
+    assert "::error::git push of " in done.stdout and "the commit is only local" in done.stdout
+    assert "rejected" in done.stderr  # git's message, e.g. "! [rejected] main -> main (fetch first)"
+    assert git(repo, "log", "-1", "--format=%s", "origin/main").strip() != "Update publications: 14 added"
+
+
+def test_push_without_upstream_fails_the_job(offline_site):
+    repo, env = offline_site
+    git(repo, "checkout", "-q", "-b", "unpushed")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 25, done.stdout + done.stderr
+    assert "has no upstream branch" in done.stderr
+
+
+def test_detached_head_stops_before_the_run(offline_site):
+    repo, env = offline_site
+    git(repo, "checkout", "-q", "--detach")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 21, done.stdout + done.stderr
+    assert "::error::HEAD is detached" in done.stdout
+    assert not (repo / "output" / "publications.md").exists()  # nothing written that could not be committed
+
+
+def test_homepage_outside_the_repository_is_refused_before_the_run(offline_site, tmp_path):
+    repo, env = offline_site
+    from tests.conftest import marked_homepage
+    outside = marked_homepage(tmp_path / "elsewhere.md")
+    before = outside.read_bytes()
+    config = repo / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('[output]\ndir = "output"',
+                                                                 f'[output]\ndir = "output"\nhomepage = "{outside}"'),
+                      encoding="utf-8")
+    line = config.read_text(encoding="utf-8").splitlines().index(f'homepage = "{outside}"') + 1
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 22, done.stdout + done.stderr
+    assert f"config.toml:{line}: output.homepage: {outside} is outside the repository" in done.stderr
+    assert outside.read_bytes() == before and not (repo / "output" / "publications.md").exists()
+
+
+def test_failed_git_add_fails_the_job(offline_site):
+    repo, env = offline_site
+    (repo / ".git" / "index.lock").write_text("", encoding="utf-8")  # another git process holds the index
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 23, done.stdout + done.stderr
+    assert "::error::git add failed" in done.stdout and "index.lock" in done.stderr
+
+
+def test_not_a_repository_stops_before_the_run(offline_site):
+    repo, env = offline_site
+    shutil.rmtree(repo / ".git")
+    done = run_workflow_step(repo, {**env, "GIT_CEILING_DIRECTORIES": str(repo.parent)})
+    assert done.returncode == 21 and "not inside a git repository" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("python", ["missing", "without pubharvest"])
+def test_python_without_pubharvest_is_its_own_exit_code(offline_site, tmp_path, python):
+    repo, env = offline_site
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "cat", "mktemp", "rm"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    if python == "without pubharvest":
+        (bin_dir / "python").symlink_to("/usr/bin/python3")
+    step_env = {**os.environ, **env, "PATH": str(bin_dir)}
+    done = subprocess.run([shutil.which("bash"), str(repo / ".github" / "scripts" / "refresh.sh")], cwd=repo, capture_output=True,
+                          text=True, timeout=60, env=step_env)
+    assert done.returncode == 20, done.stdout + done.stderr
+    expected = "no 'python' on PATH" if python == "missing" else "pubharvest is not installed for"
+    assert expected in done.stdout and head(repo) == git(repo, "rev-parse", "origin/main").strip()
+
+
+def test_nul_in_fetched_metadata_is_committed_clean(homepage_repo, tmp_path):
+    """A NUL byte in a source's title once made `git commit` fail while the job went green."""
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "RUNNER_TEMP": str(tmp_path), "PUBHARVEST_ARGS": ""}
+    batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
+    batch[1]["title"] = "Towards Memory-\x00 and\x1b[2J Time-Efficient Backpropagation"
+    with ReplayServer([SEED]) as server:
+        server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
+        write_config(homepage_repo / "config.toml", server, output=homepage_repo / "output")
+        done = run_workflow_step(homepage_repo, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    message = git(homepage_repo, "log", "-1", "--format=%B")
+    assert message.startswith("Update publications: 14 added") and "\x00" not in message and "\x1b" not in message
+    assert head(homepage_repo) == git(homepage_repo, "rev-parse", "origin/main").strip()
