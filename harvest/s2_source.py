@@ -6,7 +6,7 @@ are "not found". The package's own retry (up to ten tries, minutes of waiting) i
 ``S2_API_KEY`` environment variable, goes out as ``x-api-key``, and is never logged: the
 package logs request headers at DEBUG, so its logger is held at INFO.
 
-One quirk shapes this module: for HTTP statuses it does not know (502, 503, ...) the package
+One quirk shapes this module: for HTTP statuses it does not know (401, 502, 503, ...) the package
 returns ``{}`` instead of raising, which ``get_papers`` would turn into "every ID not found".
 :class:`_BatchRequester` keeps the raw answer and refuses anything but a list of the right length.
 """
@@ -46,9 +46,10 @@ API_KEY_ENV = "S2_API_KEY"
 FIELDS = ["title", "authors", "year", "venue", "publicationVenue", "journal", "externalIds",
           "publicationDate", "publicationTypes"]
 
-# The package logs headers (and so the API key) at DEBUG; httpcore logs request internals.
-for _name in ("semanticscholar", "httpcore"):
-    logging.getLogger(_name).setLevel(logging.INFO)
+# The package logs headers (and so the API key) at DEBUG, and every ID a batch does not find in one
+# WARNING line (500 IDs, 10 KB; the run summary lists them, shortened); httpcore logs request internals.
+logging.getLogger("semanticscholar").setLevel(logging.ERROR)
+logging.getLogger("httpcore").setLevel(logging.INFO)
 
 
 class _BatchRequester(ApiRequester):
@@ -62,7 +63,8 @@ class _BatchRequester(ApiRequester):
     async def get_data_async(self, url, parameters, headers, payload=None):
         data = await super().get_data_async(url, parameters, headers, payload)
         if not isinstance(data, list):
-            raise Transient("Semantic Scholar answered without a paper list (HTTP 502/503 or an error body)")
+            raise Transient("Semantic Scholar answered without a paper list (an error page, or an HTTP status "
+                            "such as 401, 502 or 503, which the semanticscholar package does not report)")
         if len(data) != self.expected:
             raise Transient(f"Semantic Scholar answered {len(data)} items for {self.expected} IDs")
         self.data = data

@@ -35,7 +35,7 @@ def malformed(source: str) -> bytes:
 # (fault name, Fault factory, what the summary must say)
 FAULTS = [
     *[(f"http{status}", lambda src, s=status: Fault(status=s, body=error_body(src, s)), rf"HTTP {status}")
-      for status in (400, 403, 500, 502, 503, 504)],
+      for status in (400, 401, 403, 500, 502, 503, 504)],
     ("http429", lambda src: Fault(status=429, body=error_body(src, 429)), r"HTTP 429"),
     ("http429-retry-after", lambda src: Fault(status=429, body=error_body(src, 429), headers={"Retry-After": "0"}),
      r"HTTP 429"),
@@ -43,6 +43,12 @@ FAULTS = [
     ("dropped", lambda src: Fault(drop=True), r"could not connect|broke off"),
     ("truncated", lambda src: Fault(truncate=True), r"broke off|malformed|cut-off|not its JSON"),
     ("malformed", lambda src: Fault(status=200, body=malformed(src)), r"malformed|not its JSON"),
+    ("empty-200", lambda src: Fault(status=200, body=b""), r"malformed|not its JSON|empty"),
+    # a proxy's or CDN's page instead of the API's answer (captive portal, "Just a moment...")
+    ("html-200", lambda src: Fault(status=200, body=b"<!DOCTYPE html><html><head><title>Just a moment...</title>"
+                                                   b"</head><body>Checking your browser</body></html>",
+                                   headers={"Content-Type": "text/html; charset=UTF-8"}),
+     r"malformed|not its JSON|<html>, not an Atom feed"),
 ]
 
 
@@ -79,8 +85,9 @@ def test_fault(tmp_path, capsys, source, fault, make, says):
         code, out, elapsed = run_with(tmp_path, capsys, server)
     assert code == 4, out
     line = next(l for l in out.splitlines() if l.startswith(NAME[source] + ":"))
-    if source == "s2" and fault in ("http502", "http503"):
-        says = r"HTTP 502/503"  # the semanticscholar package hides these statuses; we say what we can
+    if source == "s2" and fault in ("http401", "http502", "http503"):
+        says = r"without a paper list \(an error page, or an HTTP status such as 401, 502 or 503"  # the
+        # semanticscholar package hides these statuses; we say what we can
     assert re.search(says, line), line
     assert "stale" in line and elapsed < 30
     assert_section_kept(tmp_path)
