@@ -60,7 +60,10 @@ class _FeedAdapter(HTTPAdapter):
 
 
 def _client(settings: ArxivSettings) -> arxiv.Client:
-    client = arxiv.Client(page_size=settings.batch_size, delay_seconds=settings.delay_s, num_retries=0)
+    # The package's own delay (per client) is off: the process-wide gate (harvest.http.gate) keeps
+    # arXiv's one request every delay_s seconds across every client and thread, and its clock can be
+    # read in tests.
+    client = arxiv.Client(page_size=settings.batch_size, delay_seconds=0.0, num_retries=0)
     client.query_url_format = settings.query_url + "?{}"
     adapter = _FeedAdapter(settings.timeout_s)
     client._session.mount("http://", adapter)

@@ -40,16 +40,20 @@ class Throttle:
         self._lock = threading.Lock()
         self._last: float | None = None
 
+    #: The clock and the sleep the throttle uses (tests put a fake clock here).
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def wait(self, delay_s: float) -> float:
         """Sleep until ``delay_s`` seconds have passed since the previous call; return seconds slept."""
         with self._lock:
             slept = 0.0
             if self._last is not None:
-                slept = max(0.0, self._last + delay_s - time.monotonic())
+                slept = max(0.0, self._last + delay_s - self.clock())
                 if slept:
                     log.debug("waiting %.2f s between requests", slept)
-                    time.sleep(slept)
-            self._last = time.monotonic()
+                    self.sleep(slept)
+            self._last = self.clock()
             return slept
 
 

@@ -94,8 +94,10 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.INFO if verbose == 1 else
                                            logging.DEBUG if verbose > 1 else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # The S2 client logs request headers (the API key) at DEBUG; never let it.
-    for name in ("semanticscholar", "httpcore", "urllib3"):
+    # The S2 client logs request headers (the API key) at DEBUG, and each batch's not-found IDs in one
+    # 10 KB warning (the summary lists them); never let it below ERROR.
+    logging.getLogger("semanticscholar").setLevel(logging.ERROR)
+    for name in ("httpcore", "urllib3"):
         logging.getLogger(name).setLevel(max(level, logging.INFO))
 
 

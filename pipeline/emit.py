@@ -171,6 +171,12 @@ def _cell(value: object) -> object:
     return value
 
 
+def csv_rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
+    """The rows of ``publications.csv`` as dicts (column -> str, int or None), in page order, built
+    without pandas."""
+    return _rows(publications)
+
+
 def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
     rows = []
     for name, pubs in ordered(publications).items():
@@ -201,7 +207,8 @@ def _venue_name(venue) -> str:
     return name + (f" at {venue.host}" if venue.host else "")
 
 
-def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> bytes:
+def render_csv(publications: Iterable[Publication], *, bom: bool = False,
+               rows: list[dict[str, object]] | None = None) -> bytes:
     """One CSV row per paper (pandas), UTF-8, ``\\n`` line ends, in page order.
 
     Columns: key, section, title, authors ("; "-separated), venue (its label with track and host),
@@ -209,11 +216,12 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False) -> byt
     award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
     arxiv_url, link, code, other_links. IDs are written as text; cells that a spreadsheet
     would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
-    ``bom`` prefixes a UTF-8 byte-order mark for Excel.
+    ``bom`` prefixes a UTF-8 byte-order mark for Excel. ``rows``: :func:`csv_rows` of ``publications``,
+    when the caller has them.
     """
     import pandas as pd
 
-    frame = pd.DataFrame(_rows(publications), columns=[
+    frame = pd.DataFrame(rows if rows is not None else csv_rows(publications), columns=[
         "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "venue_track", "year", "award",
         "arxiv_id",
         "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",

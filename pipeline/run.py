@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import json
 import logging
 import re
@@ -392,6 +393,30 @@ def _same_records(keep: dict[str, dict[str, SourceRecord]], stored: dict[str, di
                for source in set(keep) | set(stored))
 
 
+def csv_bytes(publications: list[Publication], config: Config) -> tuple[bytes, str]:
+    """(the bytes of ``publications.csv``, the fingerprint of what they were made from).
+
+    The fingerprint covers the rows (:func:`emit.csv_rows`, built without pandas), ``csv_bom``, the
+    code of :mod:`pipeline.emit` and pandas' version. When it is the one the last run on this
+    machine remembered (``store.emitted_path``) and the file still holds the bytes that run wrote,
+    those bytes are the answer and pandas, two thirds of an unchanged offline run's CPU, is not
+    imported; otherwise :func:`emit.render_csv` makes them.
+    """
+    from importlib import metadata
+
+    rows = emit.csv_rows(publications)
+    code = hashlib.sha256(Path(emit.__file__).read_bytes()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps([code, metadata.version("pandas"), config.output.csv_bom, rows],
+                                            default=str).encode()).hexdigest()
+    path = config.output.dir / "publications.csv"
+    known = store.load_emitted(store.emitted_path(config.output.dir))
+    if known.get("csv_inputs") == fingerprint and path.is_file():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == known.get("csv_bytes"):
+            return data, fingerprint
+    return emit.render_csv(publications, bom=config.output.csv_bom, rows=rows), fingerprint
+
+
 def output_paths(config: Config) -> list[Path]:
     """Every file a run writes: the outputs in ``config.output.dir``, then the homepage if one is set."""
     paths = [config.output.dir / name for name in OUTPUT_FILES]
@@ -482,6 +507,7 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
             report.without_openreview = _without_openreview(config, harvest, result.publications)
 
         section = emit.render_section(result.publications, style=config.section_style)
+        csv_data, csv_fingerprint = csv_bytes(result.publications, config)
         papers_json = emit.json_papers(result.publications)
         json_lines = emit.json_lines(papers_json)
         publications_json = emit.render_json(result.publications, lines=json_lines)
@@ -520,7 +546,7 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
             files.append((config.output.homepage, spliced.encode("utf-8")))
         files += [
             (out / "publications.md", section.encode("utf-8")),
-            (out / "publications.csv", emit.render_csv(result.publications, bom=config.output.csv_bom)),
+            (out / "publications.csv", csv_data),
             (json_path, publications_json.encode("utf-8")),
         ]
         if not _same_records(keep, stored):  # an unchanged harvest (offline, all fresh) is not re-encoded
@@ -531,6 +557,8 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
         report.written = [str(path) for path in writer.write_all(files)]
         try:
             writer.write_atomic(checked_file, store.dump_checked(checked))
-        except writer.WriteError as exc:  # a cache; losing it only means asking again next time
+            writer.write_atomic(store.emitted_path(out), json.dumps({
+                "csv_inputs": csv_fingerprint, "csv_bytes": hashlib.sha256(csv_data).hexdigest()}).encode())
+        except writer.WriteError as exc:  # caches; losing them only means asking or rendering again next time
             log.info("could not save the last-checked times: %s", exc)
         return report

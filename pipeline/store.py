@@ -96,6 +96,21 @@ def lock_path(out_dir: Path) -> Path:
     return checked_path(out_dir).with_name(checked_path(out_dir).name.replace("checked-", "lock-").replace(".json", ""))
 
 
+def emitted_path(out_dir: Path) -> Path:
+    """Where what the last run on this machine wrote to ``out_dir`` is remembered (see
+    :func:`pipeline.run.csv_bytes`), beside the last-checked cache."""
+    return checked_path(out_dir).with_name(checked_path(out_dir).name.replace("checked-", "emitted-"))
+
+
+def load_emitted(path: Path) -> dict[str, str]:
+    """The remembered fingerprints (name -> hex digest); empty when unknown or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
 def load_checked(path: Path) -> dict[str, dict[str, str]]:
     """source -> requested ID -> ISO time the source last answered for it; empty when unknown or unreadable."""
     try:

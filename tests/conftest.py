@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tomllib
@@ -21,12 +22,50 @@ RECORDED = FIXTURES / "recorded"
 START, END = "<!-- pubharvest:start -->", "<!-- pubharvest:end -->"
 
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class InternetUsed(AssertionError):
+    """A test tried to reach a host other than the loopback replay servers."""
+
+
+def _refuse_remote(original):
+    def connect(self, address, *args, **kwargs):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOOPBACK:
+            raise InternetUsed(f"a test tried to connect to {address!r}; tests talk to loopback servers only")
+        return original(self, address, *args, **kwargs)
+    return connect
+
+
+@pytest.fixture(scope="session")
+def _one_certificate(tmp_path_factory) -> str:
+    """A CA file with one certificate (the first of certifi's). Tests speak plain HTTP to loopback;
+    httpx, which the semanticscholar package builds anew for every request, spends 20 ms reading
+    certifi's 150 certificates each time, 4 ms reading one."""
+    import certifi
+
+    text = Path(certifi.where()).read_text(encoding="ascii")
+    end = "-----END CERTIFICATE-----"
+    path = tmp_path_factory.mktemp("ca") / "one.pem"
+    path.write_text(text[text.index("-----BEGIN CERTIFICATE-----"):text.index(end) + len(end)] + "\n", encoding="ascii")
+    return str(path)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path_factory):
-    """No test sends a real key or logs in anywhere, or shares the last-checked cache with another."""
+def _isolated_environment(monkeypatch, tmp_path_factory, _one_certificate):
+    """No test sends a real key or logs in anywhere, shares the last-checked cache with another, or
+    reaches the internet: in this process a connection to any host but loopback raises InternetUsed;
+    in a subprocess every HTTP client (requests, httpx) is sent to a proxy that does not exist."""
     for name in ("S2_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "OPENREVIEW_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost,::1")
+    monkeypatch.setattr(socket.socket, "connect", _refuse_remote(socket.socket.connect))
+    monkeypatch.setenv("SSL_CERT_FILE", _one_certificate)
 
 
 @pytest.fixture
@@ -81,6 +120,21 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: floa
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+def run_main(*args: str) -> subprocess.CompletedProcess:
+    """``python -m pipeline ARGS`` in this process (``pipeline.cli.main``), its printed output captured:
+    the same code path as :func:`run_cli` without a new interpreter's start-up. Log records go to the
+    logging handlers, not into ``stderr``."""
+    import contextlib
+    import io
+
+    from pipeline.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["python", "-m", "pipeline", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def seed_copy(tmp_path):
     """A scratch copy of the seed about.md with markers."""
@@ -88,4 +142,5 @@ def seed_copy(tmp_path):
 
 
 __all__ = ["ROOT", "FIXTURES", "SEED", "RECORDED", "START", "END", "write_config", "marked_homepage", "run_cli",
+           "run_main",
            "shutil"]

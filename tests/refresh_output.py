@@ -32,12 +32,18 @@ HEADER = """# pubharvest configuration for Mingqing Xiao's academicpages homepag
 """
 
 
-def init_config(server: ReplayServer, page: Path, config: Path) -> subprocess.CompletedProcess:
-    """``python -m pipeline init --from-homepage page --config config`` with the sources replayed by ``server``."""
+def init_args(server: ReplayServer, page: Path, config: Path) -> list[str]:
+    """The arguments of ``python -m pipeline init`` for ``page`` -> ``config``, with the sources replayed by
+    ``server`` (the ``--sources-from`` file is written beside ``config``)."""
     sources = config.parent / "replay-sources.toml"
     sources.write_text(tomli_w.dumps({"sources": server.sources_config()}), encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "pipeline", "init", "--from-homepage", str(page), "--config",
-                           str(config), "--sources-from", str(sources), "--force"],
+    return ["init", "--from-homepage", str(page), "--config", str(config), "--sources-from", str(sources), "--force"]
+
+
+def init_config(server: ReplayServer, page: Path, config: Path) -> subprocess.CompletedProcess:
+    """``python -m pipeline init --from-homepage page --config config`` (a real process) with the sources
+    replayed by ``server``."""
+    return subprocess.run([sys.executable, "-m", "pipeline", *init_args(server, page, config)],
                           cwd=ROOT, capture_output=True, text=True)
 
 

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from pipeline.config import ConfigError, load
-from tests.conftest import run_cli
+from tests.conftest import run_main
 
 OWNER = '[owner]\nname = "Ada Lovelace"\n'
 
@@ -127,7 +127,7 @@ def test_config_that_is_not_text_or_not_a_file(tmp_path):
 
 def test_cli_config_error_exit_code_and_nothing_written(tmp_path):
     path = write(tmp_path, OWNER + '[output]\ndir = "out"\n[[paper]]\narxiv = 2005.05650\n')
-    done = run_cli("run", "--config", str(path))
+    done = run_main("run", "--config", str(path))
     assert done.returncode == 3
     assert done.stderr.startswith(f"config error: {path}:6: paper #1, key 'arxiv'")
     assert not (tmp_path / "out").exists() and done.stdout == ""

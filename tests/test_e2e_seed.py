@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.homepage import parse_publications
 from tests.conftest import END, ROOT, SEED, START, marked_homepage, run_cli, write_config
 from tests.replay import ReplayServer
@@ -53,15 +54,23 @@ def _by_place(text: str) -> dict[str, dict[str, str]]:
     return {f"{e.section} #{e.number}": _norm(e) for e in parse_publications(text)}
 
 
-@pytest.fixture
-def seed_run(tmp_path, replay):
-    """Run the CLI once on the repo's config against the replay server; the homepage copy has markers."""
-    homepage = marked_homepage(tmp_path / "about.md")
-    before = homepage.read_text(encoding="utf-8")
-    config = write_config(tmp_path / "config.toml", replay, homepage=homepage)
-    done = run_cli("run", "--config", str(config))
-    return {"done": done, "tmp": tmp_path, "homepage": homepage, "before": before, "server": replay,
-            "config": config}
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """Run ``python -m pipeline run`` once (a real process, as a user runs it) on the repo's config
+    against the replay server; the homepage copy has markers. Shared by the tests that only read its
+    results; the request counts are taken before any of them runs."""
+    tmp_path = tmp_path_factory.mktemp("seed-run")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with ReplayServer([SEED]) as server:
+        homepage = marked_homepage(tmp_path / "about.md")
+        before = homepage.read_text(encoding="utf-8")
+        config = write_config(tmp_path / "config.toml", server, homepage=homepage)
+        done = run_cli("run", "--config", str(config), env=env)
+        counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1")}
+        unused = server.unused()
+        yield {"done": done, "tmp": tmp_path, "homepage": homepage, "before": before, "server": server,
+               "config": config, "env": env, "counts": counts, "unused": unused}
+    assert not server.unmatched, "\n".join(server.unmatched)
 
 
 def test_emitted_section_matches_the_page_entry_by_entry(seed_run):
@@ -80,21 +89,20 @@ def test_a_first_run_leaves_the_page_byte_for_byte_and_says_so(seed_run):
     assert "warning:" not in out
 
 
-def test_with_ids_only_the_sources_decide_where_they_word_it_otherwise(tmp_path, replay):
-    from tests.refresh_output import init_config
+def test_with_ids_only_the_sources_decide_where_they_word_it_otherwise(tmp_path, replay, capsys):
+    from tests.refresh_output import init_args
 
     page = tmp_path / "about.md"
     shutil.copy(SEED / "about.md", page)
     made = tmp_path / "ids.toml"
-    done = init_config(replay, page, made)
-    assert done.returncode == 0, done.stderr
+    assert main(init_args(replay, page, made)) == 0
     text = made.read_text(encoding="utf-8")
     # strip what init kept as the owner wrote it: the venue name, authors, title, venue
     ids_only = re.sub(r"(?ms)^\[venue_names\].*?\n\n", "", text)
     ids_only = "\n".join(line for line in ids_only.splitlines() if "# sources:" not in line) + "\n"
     made.write_text(ids_only, encoding="utf-8")
     config = write_config(tmp_path / "config.toml", replay, base=made)
-    assert run_cli("run", "--config", str(config)).returncode == 0
+    assert main(["run", "--config", str(config)]) == 0
     page_entries = _by_place(page.read_text(encoding="utf-8"))
     ours = _by_place((tmp_path / "output" / "publications.md").read_text(encoding="utf-8"))
     expected = {(place, field): (theirs, mine) for place, field, theirs, mine, _ in DIFFERENCES}
@@ -139,11 +147,9 @@ def test_splice_keeps_every_byte_outside_the_markers_and_of_every_unchanged_entr
 
 
 def test_request_counts_per_source(seed_run):
-    server: ReplayServer = seed_run["server"]
-    counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1")}
-    assert counts == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1}
+    assert seed_run["counts"] == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1}
     # the init-made config lists no DOI for the ScienceDirect papers: the batch with the BSPC DOI is unused
-    assert server.unused() == ["s2/paper_batch_seed.json"]
+    assert seed_run["unused"] == ["s2/paper_batch_seed.json"]
     out = seed_run["done"].stdout
     assert "arXiv: 8 requested, 8 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
     assert "Semantic Scholar: 9 requested, 9 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
@@ -175,17 +181,19 @@ def test_json_traces_each_field_to_its_source(seed_run):
                                                     "abbr": "ECCVW", "kind": "workshop"}
 
 
-def test_second_run_rewrites_nothing(seed_run):
+def test_second_run_rewrites_nothing(seed_run, monkeypatch, capsys):
     tmp = seed_run["tmp"]
     files = [*sorted((tmp / "output").iterdir()), seed_run["homepage"]]
     before = {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files}
-    again = run_cli("run", "--config", str(seed_run["config"]))
-    assert again.returncode == 0, again.stderr
-    assert "No file changed." in again.stdout and "No change in the publication list." in again.stdout
+    monkeypatch.setenv("XDG_CACHE_HOME", seed_run["env"]["XDG_CACHE_HOME"])  # the first run's last-checked times
+    assert main(["run", "--config", str(seed_run["config"])]) == 0
+    out = capsys.readouterr().out
+    assert "No file changed." in out and "No change in the publication list." in out
+    assert "9 fresh (stored less than max_age_h ago, not asked); 0 HTTP requests." in out
     assert {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files} == before
 
 
-def test_without_network_the_stored_harvest_stands_in(tmp_path):
+def test_without_network_the_stored_harvest_stands_in(tmp_path, capsys):
     """README's main command on a machine without internet: every source fails, the section stays."""
     shutil.copytree(ROOT / "output", tmp_path / "output")
     shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
@@ -196,22 +204,22 @@ def test_without_network_the_stored_harvest_stands_in(tmp_path):
                                        "s2": {"api_url": "http://127.0.0.1:9", "max_tries": 1},
                                        "openreview": {"api2_url": "http://127.0.0.1:9", "api1_url": "http://127.0.0.1:9",
                                                       "max_tries": 1}})
-    done = run_cli("run", "--config", str(config))
-    assert done.returncode == 4, done.stderr
+    assert main(["run", "--config", str(config)]) == 4
+    out = capsys.readouterr().out
     for name in ("arXiv", "OpenReview", "Semantic Scholar"):
-        assert f"{name}: " in done.stdout and "Could not reach it" in done.stdout
-    assert "8 stale" in done.stdout
+        assert f"{name}: " in out and "Could not reach it" in out
+    assert "8 stale" in out
     after = {f.name: f.read_bytes() for f in (tmp_path / "output").iterdir()}
     assert after["publications.md"] == before["publications.md"]
     assert len(parse_publications(after["publications.md"].decode())) == 14
     assert after == before, "a run that could reach no source changes no file"
 
 
-def test_offline_flag_sends_nothing(tmp_path):
+def test_offline_flag_sends_nothing(tmp_path, capsys):
     shutil.copytree(ROOT / "output", tmp_path / "output")
     with ReplayServer([]) as server:
         config = write_config(tmp_path / "config.toml", server, output=tmp_path / "output")
-        done = run_cli("run", "--offline", "--config", str(config))
+        assert main(["run", "--offline", "--config", str(config)]) == 0
         assert server.log == []
-    assert done.returncode == 0 and "arXiv: offline; 8 stored records used (fetched " in done.stdout
+    assert "arXiv: offline; 8 stored records used (fetched " in capsys.readouterr().out
     assert (tmp_path / "output" / "publications.md").read_bytes() == (ROOT / "output" / "publications.md").read_bytes()

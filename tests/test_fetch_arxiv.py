@@ -83,12 +83,17 @@ def test_seed_batch_is_one_request_with_max_results(server):
     assert result.records["2109.14247"].arxiv_version == 3
 
 
-def test_batches_are_spaced_by_delay(server):
-    import time
+def test_batches_are_spaced_by_delay(server, monkeypatch):
+    from harvest import http
+
+    now = [1000.0]  # a fake clock: sleeping moves it on, so the test waits for nothing
+    slept: list[float] = []
+    monkeypatch.setattr(http, "_GATES", {})  # a throttle of its own, without earlier tests' last request
+    monkeypatch.setattr(http.Throttle, "clock", staticmethod(lambda: now[0]))
+    monkeypatch.setattr(http.Throttle, "sleep", staticmethod(lambda s: (slept.append(s), now.__setitem__(0, now[0] + s))))
     ids = ["1605.08386", "0000.0000"]
-    start = time.monotonic()
-    result = arxiv_source.fetch(ids, settings(server, batch_size=1, delay_s=0.4))
-    assert time.monotonic() - start >= 0.4
+    result = arxiv_source.fetch(ids, settings(server, batch_size=1, delay_s=3.0))
+    assert slept == [3.0]  # arXiv's rule: one request every 3 s, the second waits the whole delay
     assert result.requests == 2 and result.not_found == ["0000.0000"]
 
 

@@ -33,11 +33,11 @@ def offline_config(tmp_path, monkeypatch):
 
 def test_a_second_run_waits_for_the_first(offline_config, tmp_path, capsys):
     lock = writer.RunLock(store.lock_path(tmp_path / "output"))
-    lock.__enter__()  # "the first run" holds the folder for 0.5 s more
-    threading.Timer(0.5, lock.__exit__, args=(None, None, None)).start()
+    lock.__enter__()  # "the first run" holds the folder for 0.3 s more
+    threading.Timer(0.3, lock.__exit__, args=(None, None, None)).start()
     start = time.monotonic()
     assert main(["run", "--offline", "--config", str(offline_config)]) == 0
-    assert time.monotonic() - start >= 0.45
+    assert time.monotonic() - start >= 0.25
     assert "14 papers." in capsys.readouterr().out
 
 
@@ -92,13 +92,13 @@ def test_the_deadline_counts_from_start_up(tmp_path, capsys, monkeypatch):
     slow_load = config_module.load
 
     def load(path):
-        time.sleep(1.2)
+        time.sleep(0.4)
         return slow_load(path)
 
     monkeypatch.setattr(config_module, "load", load)
     with ReplayServer([SEED]) as server:
         config = write_config(tmp_path / "config.toml", server)
-        config.write_text(config.read_text(encoding="utf-8") + "\n[run]\ndeadline_s = 1\n", encoding="utf-8")
+        config.write_text(config.read_text(encoding="utf-8") + "\n[run]\ndeadline_s = 0.3\n", encoding="utf-8")
         assert main(["run", "--config", str(config)]) == 4
         assert server.log == []
     assert "the run's deadline passed before this request; not sent" in capsys.readouterr().out

@@ -120,7 +120,8 @@ def test_round_trip_of_our_own_section_is_byte_for_byte(tmp_path, capsys):
 def test_write_markers_touches_nothing_else(tmp_path, capsys):
     page = tmp_path / "about.md"
     shutil.copy(SEED / "about.md", page)
-    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "c.toml"), "--write-markers"]) == 0
+    assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "c.toml"), "--write-markers",
+                 "--offline"]) == 0
     marked = page.read_text(encoding="utf-8")
     assert marked.replace(START + "\n", "", 1).replace("\n\n" + END, "", 1) == PAGE
     assert marked.index(START) < marked.index("### Conference Papers") < marked.index(END) < marked.index("&nbsp;", marked.index(END) - 10)
@@ -233,7 +234,8 @@ def test_first_offline_run_after_init_keeps_the_page_entries(tmp_path, capsys):
     (site / "_pages").mkdir(parents=True)
     page = site / "_pages" / "about.md"
     shutil.copy(SEED / "about.md", page)
-    assert main(["init", "--from-homepage", str(page), "--config", str(site / "config.toml"), "--write-markers"]) == 0
+    assert main(["init", "--from-homepage", str(page), "--config", str(site / "config.toml"), "--write-markers",
+                 "--offline"]) == 0
     marked = page.read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["run", "--offline", "--config", str(site / "config.toml")]) == 4

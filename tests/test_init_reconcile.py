@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import END, ROOT, SEED, START, run_cli, write_config
+from tests.conftest import END, ROOT, SEED, START, run_main, write_config
 from tests.refresh_output import init_config, repo_config_text
 from tests.replay import ReplayServer
 
@@ -24,14 +24,14 @@ def _init(server, site, *extra):
     sources = tmp / "replay-sources.toml"
     import tomli_w
     sources.write_text(tomli_w.dumps({"sources": server.sources_config()}), encoding="utf-8")
-    return run_cli("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"), "--sources-from",
+    return run_main("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"), "--sources-from",
                    str(sources), "--write-markers", *extra)
 
 
 def _run(server, site):
     tmp, page = site
     config = write_config(tmp / "run.toml", server, base=tmp / "config.toml", homepage=page)
-    return run_cli("run", "--config", str(config))
+    return run_main("run", "--config", str(config))
 
 
 def test_the_seed_page_through_init_and_run_comes_back_as_the_page_shows_it(replay, site):
@@ -108,7 +108,7 @@ def test_prefer_sources_keeps_nothing_and_reports_every_difference(replay, site)
 
 def test_offline_init_writes_the_ids_and_says_nothing_was_compared(site):
     tmp, page = site
-    done = run_cli("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"), "--offline")
+    done = run_main("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"), "--offline")
     assert done.returncode == 0, done.stderr
     assert "not compared with the sources: --offline" in done.stdout
     assert "  # sources:" not in (tmp / "config.toml").read_text(encoding="utf-8")
@@ -123,7 +123,7 @@ def test_init_without_network_says_so_and_continues_as_offline(site):
                                      openreview={"api2_url": "http://127.0.0.1:9", "api1_url": "http://127.0.0.1:9",
                                                  "max_tries": 1})
         (tmp / "dead.toml").write_text(tomli_w.dumps({"sources": tables}), encoding="utf-8")
-        done = run_cli("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"),
+        done = run_main("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"),
                        "--sources-from", str(tmp / "dead.toml"))
     assert done.returncode == 0, done.stderr
     assert "not compared with the sources: no source could be reached" in done.stdout

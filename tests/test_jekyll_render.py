@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from harvest.sanitize import clean
 from pipeline.emit import safe_url
-from tests.conftest import SEED, marked_homepage, run_cli, write_config
+from tests.conftest import SEED, marked_homepage, run_main, write_config
 from tests.replay import Fault, ReplayServer
 
 pytestmark = pytest.mark.skipif(shutil.which("jekyll") is None, reason="Jekyll is not installed (.ci/run installs it)")
@@ -105,7 +105,7 @@ def rendered(tmp_path_factory):
                  '~~x~~"\nyear = 2021\naward = "Best <i>Paper</i> {% raw %}"\n')
         base.write_text(text, encoding="utf-8")
         config = write_config(tmp_path / "config.toml", server, homepage=homepage, base=base)
-        done = run_cli("run", "--config", str(config))
+        done = run_main("run", "--config", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
     papers = json.loads((tmp_path / "output" / "publications.json").read_text(encoding="utf-8"))["papers"]
     build, tree = _build(tmp_path, homepage.read_text(encoding="utf-8"))
@@ -166,7 +166,7 @@ def test_config_urls_with_liquid_or_markup_are_refused(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[owner]\nname = "Ada"\n[[paper]]\ndoi = "10.1000/x"\n'
                       'link = "https://example.org/{{site.title}}"\n', encoding="utf-8")
-    done = run_cli("run", "--offline", "--config", str(config))
+    done = run_main("run", "--offline", "--config", str(config))
     assert done.returncode == 3 and ":5: paper #1, key 'link'" in done.stderr
     assert "percent-encode" in done.stderr
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ROOT, SEED, run_cli, write_config
+from tests.conftest import ROOT, SEED, run_main, write_config
 from tests.replay import ReplayServer, main
 
 
@@ -24,7 +24,7 @@ def test_record_then_replay_gives_the_same_section(tmp_path):
 
     with ReplayServer([out]) as replay:
         config = write_config(tmp_path / "config.toml", replay)
-        done = run_cli("run", "--config", str(config))
+        done = run_main("run", "--config", str(config))
         assert done.returncode == 0, done.stderr
         assert not replay.unmatched and replay.unused() == []
     assert (tmp_path / "output" / "publications.md").read_bytes() == (ROOT / "output" / "publications.md").read_bytes()

@@ -15,7 +15,7 @@ import tomli_w
 import tomllib
 import yaml
 
-from tests.conftest import ROOT, SEED, run_cli, write_config
+from tests.conftest import ROOT, SEED, run_main, write_config
 from tests.replay import Fault, ReplayServer
 
 WORKFLOW = ROOT / ".github" / "workflows" / "refresh.yml"
@@ -122,13 +122,13 @@ def test_workflow_step_commits_only_real_changes(homepage_repo, tmp_path):
 
 def test_second_run_within_max_age_sends_no_request(tmp_path, replay):
     config = write_config(tmp_path / "config.toml", replay)
-    assert run_cli("run", "--config", str(config)).returncode == 0
+    assert run_main("run", "--config", str(config)).returncode == 0
     sent = len(replay.log)
     assert sent == 4
-    again = run_cli("run", "--config", str(config))
+    again = run_main("run", "--config", str(config))
     assert again.returncode == 0 and len(replay.log) == sent
     assert "8 fresh (stored less than max_age_h ago, not asked); 0 HTTP requests." in again.stdout
-    forced = run_cli("run", "--refresh", "--config", str(config))
+    forced = run_main("run", "--refresh", "--config", str(config))
     assert forced.returncode == 0 and len(replay.log) == 2 * sent
 
 
@@ -139,7 +139,7 @@ def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
                                                        'key = "xiao2021training"\nyear = 2099')
     config.write_text(base, encoding="utf-8")
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()}
-    done = run_cli("run", "--dry-run", "--config", str(config))
+    done = run_main("run", "--dry-run", "--config", str(config))
     assert done.returncode == 0, done.stderr
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()} == before
     assert "Dry run: nothing was written." in done.stdout
@@ -156,7 +156,7 @@ def test_dry_run_diff_is_of_the_homepage_when_one_is_set(tmp_path, replay):
                     encoding="utf-8")  # the page has a title other than the one the config keeps
     before = page.read_bytes()
     config = write_config(tmp_path / "config.toml", replay, homepage=page)
-    done = run_cli("run", "--dry-run", "--config", str(config))
+    done = run_main("run", "--dry-run", "--config", str(config))
     assert done.returncode == 0 and page.read_bytes() == before
     assert f"--- {page} (now)" in done.stdout and f"+++ {page} (after this run)" in done.stdout
     assert "-2. **Efficient and Generalizable Cross-Patient Epileptic" in done.stdout
@@ -170,7 +170,7 @@ def test_dry_run_diff_is_of_the_homepage_when_one_is_set(tmp_path, replay):
 def test_report_options_refuse_to_overwrite_inputs(tmp_path, replay, option):
     config = write_config(tmp_path / "config.toml", replay)
     before = config.read_bytes()
-    done = run_cli("run", option, str(config), "--config", str(config))
+    done = run_main("run", option, str(config), "--config", str(config))
     assert done.returncode == 2 and "would overwrite the config" in done.stderr
     assert config.read_bytes() == before and replay.log == []
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from tests.conftest import ROOT, marked_homepage, run_cli, write_config
 
@@ -48,3 +51,19 @@ def test_api_key_is_in_no_log_line_and_no_output_file(tmp_path, replay):
     assert key not in done.stdout and key not in done.stderr
     for path in [*(tmp_path / "output").iterdir(), homepage, config]:
         assert key.encode() not in path.read_bytes(), path
+
+
+def test_no_test_can_reach_the_internet():
+    """The guard every test runs under (tests/conftest.py): a connection to any host but loopback
+    raises; HTTP clients, here and in a test's subprocesses, are sent to a proxy that does not exist."""
+    import socket
+
+    import requests
+
+    from tests.conftest import InternetUsed
+
+    with pytest.raises(InternetUsed, match="93.184.216.34"):
+        socket.create_connection(("93.184.216.34", 80), timeout=1)  # an address, so no DNS lookup is needed
+    with pytest.raises(requests.exceptions.ProxyError, match="127.0.0.1', port=9"):
+        requests.get("https://api.semanticscholar.org/graph/v1/paper/batch", timeout=1)
+    assert os.environ["HTTPS_PROXY"] == "http://127.0.0.1:9"
