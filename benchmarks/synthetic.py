@@ -12,6 +12,7 @@ batched requests pubharvest sends and the one-ID-at-a-time requests of the naive
 from __future__ import annotations
 
 import json
+import threading
 import time
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
@@ -103,6 +104,19 @@ def s2_paper(i: int) -> dict:
     }
 
 
+def crossref_work(i: int) -> dict:
+    """Paper ``i`` as a Crossref work (the selected fields, in the recorded works' key order)."""
+    venue = S2_VENUES[i % len(S2_VENUES)]
+    posted = venue == "arXiv.org"
+    return {"DOI": f"10.5555/synth.{i}", "title": [title(i).replace("$\\ell_", "l").replace("$", "")],
+            "author": [{"given": a.rsplit(" ", 1)[0], "family": a.rsplit(" ", 1)[-1],
+                        "sequence": "first" if n == 0 else "additional", "affiliation": []}
+                       for n, a in enumerate(authors(i))],
+            "container-title": [] if posted else [venue], "short-container-title": [],
+            "type": "posted-content" if posted else "proceedings-article",
+            "issued": {"date-parts": [[2024, 1, 10]]}, "created": {"date-parts": [[2024, 1, 10]]}}
+
+
 def or_note(i: int, api: int) -> dict:
     venueid, venue = VENUES[i % len(VENUES)]
     values = {"title": title(i), "authors": authors(i), "venue": venue.format(y=2024),
@@ -122,12 +136,20 @@ class SyntheticServer(LoopbackServer):
 
     Args:
         latency_s: seconds added to every answer.
+        hung: route prefixes ("arxiv", "s2", "or2", "or1") that accept the request and never answer
+            (the connection stays open until the server stops).
     """
 
-    def __init__(self, latency_s: float = 0.2):
+    def __init__(self, latency_s: float = 0.2, hung: tuple[str, ...] = ()):
         self.latency_s = latency_s
+        self.hung = tuple(hung)
         self.counts: dict[str, int] = {}
+        self._release = threading.Event()
         self._start_server()
+
+    def __exit__(self, *exc):
+        self._release.set()  # hung answers end with the server
+        return super().__exit__(*exc)
 
     def _handler(self):
         server = self
@@ -149,6 +171,9 @@ class SyntheticServer(LoopbackServer):
                 prefix = parts.path.split("/")[1]
                 with server._lock:
                     server.counts[prefix] = server.counts.get(prefix, 0) + 1
+                if prefix in server.hung:
+                    server._release.wait()
+                    return None
                 time.sleep(server.latency_s)
                 if prefix == "arxiv":
                     ids = [x for x in query.get("id_list", [""])[0].split(",") if x]
@@ -161,6 +186,14 @@ class SyntheticServer(LoopbackServer):
                     if i is None:
                         return self._send(404, b'{"error": "Paper not found"}', "application/json")
                     return self._send(200, json.dumps(s2_paper(i)).encode(), "application/json")
+                if prefix == "crossref":
+                    filters = (query.get("filter") or [""])[0].split(",")
+                    works = [crossref_work(i) for f in filters if f.startswith("doi:")
+                             and (i := index_of(f[4:])) is not None]
+                    body = {"status": "ok", "message-type": "work-list", "message-version": "1.0.0",
+                            "message": {"facets": {}, "total-results": len(works), "items": works,
+                                        "items-per-page": len(works), "query": {"start-index": 0, "search-terms": None}}}
+                    return self._send(200, json.dumps(body).encode(), "application/json")
                 if prefix in ("or1", "or2"):
                     api = int(prefix[-1])
                     ids = (query.get("ids") or query.get("id") or [""])[0].split(",")
@@ -185,7 +218,8 @@ def config_text(n: int, base_url: str, *, scale: float, output_dir: str) -> str:
              '[sources.arxiv]', f'query_url = "{base_url}/arxiv/api/query"', f'delay_s = {3.0 * scale}',
              '[sources.s2]', f'api_url = "{base_url}/s2"', f'delay_s = {1.0 * scale}',
              '[sources.openreview]', f'api2_url = "{base_url}/or2"', f'api1_url = "{base_url}/or1"',
-             f'delay_s = {1.0 * scale}']
+             f'delay_s = {1.0 * scale}',
+             '[sources.crossref]', f'api_url = "{base_url}/crossref"', f'delay_s = {0.5 * scale}']
     for i in range(n):
         lines += ["[[paper]]", f'arxiv = "{arxiv_id(i)}"', f'openreview = "{forum_id(i)}"']
     return "\n".join(lines) + "\n"

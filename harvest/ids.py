@@ -176,6 +176,10 @@ def normalize_s2(value: str) -> str:
 _PII = re.compile(r"^[SB][0-9]{7}[0-9X][0-9]{2}[0-9]{5}[0-9X]$")
 
 
+#: How a PII is asked of Crossref and stored (``PII:S0893608024000352``): its request ID.
+PII_PREFIX = "PII:"
+
+
 def normalize_pii(value: str) -> str:
     """Return an Elsevier PII (Publisher Item Identifier) in compact upper case.
 

@@ -17,7 +17,7 @@ from .sanitize import clean
 __all__ = ["SOURCES", "SourceRecord", "FetchResult", "SourceError"]
 
 #: Source names, in the order the pipeline fetches them.
-SOURCES = ("arxiv", "openreview", "s2")
+SOURCES = ("arxiv", "openreview", "s2", "crossref")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,10 +25,12 @@ class SourceRecord:
     """What one source said about one paper.
 
     Attributes:
-        source: ``"arxiv"``, ``"openreview"`` or ``"s2"``.
+        source: ``"arxiv"``, ``"openreview"``, ``"s2"`` or ``"crossref"``.
         requested_id: the ID we asked for, canonical (see :mod:`harvest.ids`): arXiv ID,
-            OpenReview forum ID, or the S2 batch ID (``ARXIV:...``, ``DOI:...``, ``CorpusId:...``).
-        source_id: the ID as the source returned it (arXiv ``2402.11984v1``, note ``id``, ``paperId``).
+            OpenReview forum ID, the S2 batch ID (``ARXIV:...``, ``DOI:...``, ``CorpusId:...``), or for
+            Crossref the DOI or ``PII:<pii>``.
+        source_id: the ID as the source returned it (arXiv ``2402.11984v1``, note ``id``, ``paperId``,
+            Crossref ``DOI``).
         fetched_at: when the answer arrived, ISO 8601 UTC (``2026-11-30T02:17:59Z``).
         title: title as given (arXiv ``<title>`` with whitespace collapsed by the ``arxiv``
             package; OpenReview ``content.title``; S2 ``title``).
@@ -36,7 +38,8 @@ class SourceRecord:
         year: S2 ``year``; OpenReview year of ``venueid``; arXiv year of ``<published>`` (v1).
         publication_date: ``YYYY-MM-DD``: arXiv ``<published>`` (v1 date), OpenReview ``pdate``
             (ms since epoch, converted), S2 ``publicationDate``.
-        venue_strings: venue names, most specific first, HTML entities decoded once: S2 ``venue``,
+        venue_strings: venue names, most specific first, HTML entities decoded once: Crossref
+            ``event.name``, ``container-title``, ``short-container-title``; S2 ``venue``,
             ``publicationVenue.name``, ``journal.name``; OpenReview ``content.venue``; arXiv
             ``<arxiv:journal_ref>`` and ``<arxiv:comment>``.
         venue_alternates: S2 ``publicationVenue.alternate_names`` (abbreviations among them).
@@ -47,15 +50,18 @@ class SourceRecord:
             notes name their venue only there.
         decision: ``content.decision`` of a Decision reply the note carries (``details.directReplies``
             or ``details.replies``), e.g. "Accept (Oral)", else None.
-        venue_type: S2 ``publicationVenue.type`` (``"conference"``, ``"journal"``), else None.
+        venue_type: S2 ``publicationVenue.type`` (``"conference"``, ``"journal"``); Crossref ``type``
+            mapped to a kind (``"journal"``, ``"conference"``, ``"book"``, ``"thesis"``); else None.
         dblp_key: S2 ``externalIds.DBLP`` (e.g. ``conf/nips/XiaoMZHL22``), else None.
         arxiv_id, arxiv_version: versionless arXiv ID and version number (arXiv ``<id>``, S2
             ``externalIds.ArXiv``, which has no version).
         doi: canonical lower-case DOI (arXiv ``<arxiv:doi>``, S2 ``externalIds.DOI``), never an arXiv DOI.
         openreview_forum: OpenReview ``forum``.
         s2_paper_id, corpus_id: S2 ``paperId`` and ``externalIds.CorpusId``.
-        publication_types: S2 ``publicationTypes`` (e.g. ``("JournalArticle", "Conference")``).
+        publication_types: S2 ``publicationTypes`` (e.g. ``("JournalArticle", "Conference")``);
+            Crossref ``(type,)`` (e.g. ``("posted-content",)``).
         comment, journal_ref: arXiv ``<arxiv:comment>`` and ``<arxiv:journal_ref>``.
+        pii: the Elsevier PII among Crossref's ``alternative-id`` (``S0893608024000352``), else None.
     """
 
     source: str
@@ -83,6 +89,7 @@ class SourceRecord:
     publication_types: tuple[str, ...] = ()
     comment: str | None = None
     journal_ref: str | None = None
+    pii: str | None = None
 
     def __post_init__(self) -> None:
         # Text from outside is cleaned once, here (harvest.sanitize): every record, fetched or
@@ -113,6 +120,8 @@ class SourceRecord:
             keys.add(f"s2:{self.s2_paper_id}")
         if self.corpus_id is not None:
             keys.add(f"s2:CorpusId:{self.corpus_id}")
+        if self.pii:
+            keys.add(f"pii:{self.pii}")
         return keys
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,7 +186,7 @@ class SourceError(Exception):
     """Talking to a source failed (not: a paper was not found; that is data).
 
     Attributes:
-        source: ``"arxiv"``, ``"openreview"`` or ``"s2"``.
+        source: ``"arxiv"``, ``"openreview"``, ``"s2"`` or ``"crossref"``.
         url: the request URL, without credentials.
         status: HTTP status, or None for timeouts and connection errors.
         tries: how many attempts were made.

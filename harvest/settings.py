@@ -2,14 +2,14 @@
 
 Every value is a setting so that tests can point the real clients at a loopback replay server,
 and so a user can be gentler with an API than the defaults. ``[sources.arxiv]``,
-``[sources.openreview]`` and ``[sources.s2]`` in config.toml set them (see README).
+``[sources.openreview]``, ``[sources.s2]`` and ``[sources.crossref]`` in config.toml set them (see README).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ArxivSettings", "OpenReviewSettings", "S2Settings", "SourceSettings"]
+__all__ = ["ArxivSettings", "OpenReviewSettings", "S2Settings", "CrossrefSettings", "SourceSettings"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,9 +85,30 @@ class S2Settings(_Common):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CrossrefSettings(_Common):
+    """Crossref REST API settings.
+
+    Args:
+        api_url: the API's base URL (``https://api.crossref.org``).
+        mailto: a contact address for Crossref's polite pool, sent in the User-Agent as Crossref
+            asks (default: the ``CROSSREF_MAILTO`` environment variable; empty: the public pool).
+        delay_s: seconds between two requests from this process at least (the answers'
+            ``X-Rate-Limit-*`` headers can ask for more).
+        batch_size: DOIs (or PIIs) per ``GET /works?filter=doi:...`` request; at most 100, so
+            that the URL stays short.
+    """
+
+    api_url: str = "https://api.crossref.org"
+    mailto: str = ""
+    delay_s: float = 0.5
+    batch_size: int = 50
+
+
+@dataclass(frozen=True, kw_only=True)
 class SourceSettings:
-    """The three sources' settings together."""
+    """The four sources' settings together."""
 
     arxiv: ArxivSettings = ArxivSettings()
     openreview: OpenReviewSettings = OpenReviewSettings()
     s2: S2Settings = S2Settings()
+    crossref: CrossrefSettings = CrossrefSettings()

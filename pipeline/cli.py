@@ -260,6 +260,7 @@ def _init_account(result, comparison, target: Path, owner: str) -> list[str]:
         lines.append(f"not compared with the sources: {comparison.offline}")
         return lines
     kept = Counter(item.split(": ", 1)[1].split(" (")[0] for item in comparison.kept)
+    lines.extend(f"  found: {item}" for item in comparison.found)
     lines.append(f"compared with the sources: {comparison.compared} entries; kept as you wrote them: "
                  + (", ".join(f"{field} {n}" for field, n in sorted(kept.items())) or "nothing needed"))
     lines.extend(f"  kept: {item}" for item in comparison.kept)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harvest.ids import IdError, normalize_arxiv, normalize_doi, normalize_openreview, normalize_pii, normalize_s2
-from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings, SourceSettings
+from harvest.settings import ArxivSettings, CrossrefSettings, OpenReviewSettings, S2Settings, SourceSettings
 
 from harvest.sanitize import clean
 
@@ -373,8 +373,11 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
     return Entry(key=key, index=index, line=line, **values)
 
 
+_MAILTO = re.compile(r"[^@\s()<>;\x00-\x1f\x7f]+@[^@\s()<>;\x00-\x1f\x7f]+\.[^@\s()<>;\x00-\x1f\x7f]+")
+
 # Upper bounds of numeric source settings: what each API takes in one request, and sane waits.
 _LIMITS = {("s2", "batch_size"): 500, ("arxiv", "batch_size"): 2000, ("openreview", "batch_size"): 1000,
+           ("crossref", "batch_size"): 100,
            ("*", "max_tries"): 20, ("*", "timeout_s"): 600, ("*", "delay_s"): 600, ("*", "max_wait_s"): 3600,
            ("*", "backoff_s"): 600}
 
@@ -383,8 +386,10 @@ def _sources(check: _Checker, raw: Any) -> SourceSettings:
     if raw is None:
         return SourceSettings()
     if not isinstance(raw, dict):
-        raise check.fail("sources", "expected tables [sources.arxiv], [sources.openreview], [sources.s2]")
-    classes = {"arxiv": ArxivSettings, "openreview": OpenReviewSettings, "s2": S2Settings}
+        raise check.fail("sources", "expected tables [sources.arxiv], [sources.openreview], [sources.s2], "
+                                    "[sources.crossref]")
+    classes = {"arxiv": ArxivSettings, "openreview": OpenReviewSettings, "s2": S2Settings,
+               "crossref": CrossrefSettings}
     check.unknown_keys(raw, tuple(classes), "sources")
     built = {}
     for name, cls in classes.items():
@@ -410,6 +415,10 @@ def _sources(check: _Checker, raw: Any) -> SourceSettings:
                     bound = f"at most {limit:g}" if limit else "a finite number"
                     raise check.fail(f"sources.{name}.{key}", f"expected a {'' if low == 0 else 'positive '}number, "
                                                               f"{bound}, got {value!r}", line)
+        if table.get("mailto") and not _MAILTO.fullmatch(table["mailto"]):
+            raise check.fail(f"sources.{name}.mailto", f"{table['mailto']!r} is not an e-mail address; Crossref's "
+                                                       "polite pool wants one it can write to, e.g. you@example.org",
+                             _key_line(check.text, header, "mailto") or header)
         for key, value in table.items():
             if key.endswith("_url") and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
                 raise check.fail(f"sources.{name}.{key}", f"{value!r} is not an http(s) URL such as "
@@ -454,7 +463,8 @@ def load_sources(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     tables = raw.get("sources")
     if not isinstance(tables, dict):
-        raise ConfigError(f"{path}: no [sources.arxiv], [sources.openreview] or [sources.s2] tables in it")
+        raise ConfigError(f"{path}: no [sources.arxiv], [sources.openreview], [sources.s2] or [sources.crossref] "
+                          "tables in it")
     _sources(_Checker(path, text), tables)
     return tables
 

@@ -23,13 +23,13 @@ from harvest.records import SOURCES, FetchResult, SourceError, SourceRecord
 
 from . import store
 from .config import Config
-from .merge import Harvest, s2_request_id
+from .merge import Harvest, crossref_request_ids, s2_request_id
 
 __all__ = ["SOURCE_NAMES", "SourceReport", "Fetched", "plan", "fetch_sources"]
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAMES = {"arxiv": "arXiv", "openreview": "OpenReview", "s2": "Semantic Scholar"}
+SOURCE_NAMES = {"arxiv": "arXiv", "openreview": "OpenReview", "s2": "Semantic Scholar", "crossref": "Crossref"}
 #: Seconds a source's worker may run past the deadline before the run stops waiting for it (its
 #: last request's timeout was cut to the deadline, so it is closing).
 GRACE_S = 2.0
@@ -81,8 +81,10 @@ class Fetched:
     warnings: list[str] = field(default_factory=list)
 
 
-def plan(config: Config) -> dict[str, list[str]]:
-    """The IDs to request from each source, in config order, without repeats."""
+def plan(config: Config, records: dict[str, dict[str, SourceRecord]] | None = None) -> dict[str, list[str]]:
+    """The IDs to request from each source, in config order, without repeats. Crossref's come from
+    the config (DOIs, PIIs) and from the arXiv and S2 ``records`` known so far (the DOIs they name;
+    see :func:`~pipeline.merge.crossref_request_ids`)."""
     ids: dict[str, list[str]] = {source: [] for source in SOURCES}
     for entry in config.papers:
         ids["arxiv"].extend(entry.arxiv)
@@ -90,12 +92,16 @@ def plan(config: Config) -> dict[str, list[str]]:
         s2 = s2_request_id(entry)
         if s2:
             ids["s2"].append(s2)
+        ids["crossref"].extend(crossref_request_ids(entry, records or {}))
     return {source: list(dict.fromkeys(values)) for source, values in ids.items()}
 
 
 def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> FetchResult:
     started = time.monotonic()
     try:
+        if source == "crossref":
+            from harvest import crossref_source
+            return crossref_source.fetch(ids, config.sources.crossref, deadline=deadline)
         if source == "arxiv":
             from harvest import arxiv_source
             return arxiv_source.fetch(ids, config.sources.arxiv, deadline=deadline)
@@ -113,21 +119,56 @@ def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> Fetc
         log.debug("%s: fetch took %.2f s", source, time.monotonic() - started)
 
 
+def _fetch_crossref(asks: dict[str, tuple[list[str], list[str], set[str]]], futures: dict, config: Config,
+                    stored: dict[str, dict[str, SourceRecord]], checked: dict[str, dict[str, str]], refresh: bool,
+                    deadline: float) -> FetchResult:
+    """Crossref in two steps: at once, the IDs known before the run (config DOIs and PIIs, DOIs in
+    stored records); then, when arXiv and S2 have answered, the DOIs their new records name.
+    ``asks["crossref"]`` grows by the second step's IDs (all of them, asked or fresh)."""
+    ids, ask, skip = asks["crossref"]
+    result = _fetch("crossref", ask, config, deadline) if ask else FetchResult(source="crossref")
+    learned: dict[str, dict[str, SourceRecord]] = {s: dict(stored[s]) for s in ("arxiv", "s2")}
+    for source in ("arxiv", "s2"):
+        future = futures.get(source)
+        if future is None:
+            continue
+        try:
+            learned[source].update(future.result(timeout=max(0.0, deadline - time.monotonic())).records)
+        except FutureTimeout:
+            continue
+    more = [i for i in plan(config, learned)["crossref"] if i not in ids]
+    if more and result.error is None:
+        fresh = set() if refresh else _fresh_ids("crossref", more, stored["crossref"], checked, config.max_age_h)
+        second = _fetch("crossref", [i for i in more if i not in fresh], config, deadline)
+        result.records.update(second.records)
+        result.not_found.extend(second.not_found)
+        result.requests += second.requests
+        result.error = second.error
+        ids.extend(more)
+        ask.extend(i for i in more if i not in fresh)
+        skip.update(fresh)
+    return result
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
 def _fresh_ids(source: str, ids: list[str], stored: dict[str, SourceRecord], checked: dict[str, dict[str, str]],
                max_age_h: float) -> set[str]:
+    """The IDs not to ask again: answered within ``max_age_h`` with a record that is stored, or
+    answered "not found" within it (``checked["<source>:not_found"]``). A found ID whose record is no
+    longer stored is asked again."""
     fresh = set()
     limit = _now() - timedelta(hours=max_age_h)
     for ident in ids:
-        when = checked.get(source, {}).get(ident)
-        try:
-            if ident in stored and when and datetime.fromisoformat(when) > limit:
-                fresh.add(ident)
-        except ValueError:
-            continue
+        for table, needs_record in ((source, True), (f"{source}:not_found", False)):
+            when = checked.get(table, {}).get(ident)
+            try:
+                if when and datetime.fromisoformat(when) > limit and (ident in stored or not needs_record):
+                    fresh.add(ident)
+            except ValueError:
+                continue
     return fresh
 
 
@@ -140,7 +181,11 @@ def _combine(source: str, ids: list[str], fetched: FetchResult | None, stored: d
     for ident in ids:
         fresh = fetched.records.get(ident) if fetched else None
         old = stored.get(ident)
-        if ident in skip and old is not None:
+        if ident in skip and old is None:  # not found when last asked, within max_age_h
+            report.fresh += 1
+            report.not_found.append(ident)
+            continue
+        if ident in skip:
             record = old
             report.fresh += 1
         elif fresh is not None:
@@ -174,7 +219,8 @@ def fetch_sources(config: Config, stored: dict[str, dict[str, SourceRecord]], ch
 
     Args:
         stored: the last known good records (``store.load``), per source and requested ID.
-        checked: source -> ID -> when the source last answered (updated in place for what it answers).
+        checked: source -> ID -> when the source last answered with a record, and "<source>:not_found" -> ID
+            -> when it last answered that it has none (updated in place for what it answers).
         offline: send nothing; every record comes from ``stored``.
         refresh: ask for every ID, even those answered within ``config.max_age_h``.
         deadline: ``time.monotonic()`` value after which no request starts (default: now +
@@ -186,7 +232,7 @@ def fetch_sources(config: Config, stored: dict[str, dict[str, SourceRecord]], ch
     deadline = deadline if deadline is not None else time.monotonic() + config.deadline_s
     reports: dict[str, SourceReport] = {}
     asks: dict[str, tuple[list[str], list[str], set[str]]] = {}
-    for source, ids in plan(config).items():
+    for source, ids in plan(config, stored).items():
         report = reports[source] = SourceReport(requested=len(ids))
         settings = getattr(config.sources, source)
         skip = set() if refresh else _fresh_ids(source, ids, stored[source], checked, config.max_age_h)
@@ -197,11 +243,17 @@ def fetch_sources(config: Config, stored: dict[str, dict[str, SourceRecord]], ch
         elif not settings.enabled:
             report.skipped = "disabled in config"
     todo = [s for s, (_, ask, _) in asks.items() if ask and not reports[s].skipped]
+    if "crossref" not in todo and not reports["crossref"].skipped and ("arxiv" in todo or "s2" in todo):
+        todo.append("crossref")  # it may learn DOIs from this run's arXiv and S2 answers
     results: dict[str, FetchResult] = {}
     if todo:
         started = time.monotonic()
         pool = ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="fetch")
-        futures = {source: pool.submit(_fetch, source, asks[source][1], config, deadline) for source in todo}
+        futures = {source: pool.submit(_fetch, source, asks[source][1], config, deadline)
+                   for source in todo if source != "crossref"}
+        if "crossref" in todo:
+            futures["crossref"] = pool.submit(_fetch_crossref, asks, futures, config, stored, checked, refresh,
+                                              deadline)
         for source, future in futures.items():
             try:
                 results[source] = future.result(timeout=max(0.0, deadline + GRACE_S - time.monotonic()))
@@ -210,6 +262,8 @@ def fetch_sources(config: Config, stored: dict[str, dict[str, SourceRecord]], ch
                     source, "cut at the run's deadline (the source had not finished)"))
             reports[source].seconds = time.monotonic() - started
         pool.shutdown(wait=False, cancel_futures=True)
+        if "crossref" in results:
+            reports["crossref"].requested = len(asks["crossref"][0])
     harvest = Harvest()
     keep: dict[str, dict[str, SourceRecord]] = {}
     warnings: list[str] = []
@@ -223,7 +277,10 @@ def fetch_sources(config: Config, stored: dict[str, dict[str, SourceRecord]], ch
                 report.error = str(fetched.error)
                 report.error_status = fetched.error.status
             for ident in ask:
-                if ident in fetched.records or ident in fetched.not_found:
+                if ident in fetched.records:
                     checked.setdefault(source, {})[ident] = now
+                    checked.get(f"{source}:not_found", {}).pop(ident, None)
+                elif ident in fetched.not_found:
+                    checked.setdefault(f"{source}:not_found", {})[ident] = now
         keep[source] = _combine(source, ids, fetched, stored[source], harvest, report, warnings, skip)
     return Fetched(harvest=harvest, reports=reports, keep=keep, warnings=warnings)

@@ -1,35 +1,34 @@
 """Merge: one Publication per config entry from the records the sources returned for it.
 
 Each entry's records are the ones fetched by its own IDs: arXiv by its arXiv IDs, OpenReview by
-its forum IDs, Semantic Scholar by :func:`s2_request_id`. Entries are never joined on a guess:
-when a record carries an identifier of *another* entry (S2 ``externalIds`` naming an arXiv ID
-listed elsewhere), the pair is reported so the owner can merge the two entries by hand.
+its forum IDs, Semantic Scholar by :func:`s2_request_id`, Crossref by :func:`crossref_request_ids`.
+Entries are joined only on an identifier that cannot be mistaken (:meth:`_Merger.same_paper_groups`);
+look-alike titles are reported, never merged.
 
-Field precedence (first that has a value wins; ``config`` is the entry's own override):
+Field precedence is data: ``pipeline/precedence.toml`` lists, for the title, authors, venue, year
+and award, the sources each comes from, first that has a value wins, with the conditions under
+which a source counts ("OpenReview when accepted", "Crossref when published"); this module applies
+it (:meth:`_Merger._first_by_rules`, :meth:`_Merger.venue`) and README's "How a field is chosen"
+says it in words. What the table does not hold:
 
 ===========  ==========================================================================
-field        precedence
+field        how
 ===========  ==========================================================================
-title        config > OpenReview (accepted) > S2 (when S2 names the venue) > arXiv > S2 > OpenReview
-authors      config > arXiv > OpenReview > S2; then abbreviated names ("D.K. He") are
+authors      after the table: when arXiv's list is chosen, the ``version_of_record`` rules'
+             list replaces it if it names other people; abbreviated names ("D.K. He") are
              replaced by the full form another source gives at the same place
 status       OpenReview: venueid stage first, venue text second (pipeline.openreview_venues);
              none when OpenReview has no record
-venue        config > OpenReview when accepted (a track or workshop is a venue of its own)
-             > S2 (venue table by DBLP key or name; else S2's own name, ``journal.name``
-             before ``venue``) > arXiv ``journal_ref`` > an arXiv comment that says accepted
-             or published > none: a preprint. Preprint servers are never venues; a venue
-             OpenReview says did not accept the paper is not taken from S2 or arXiv.
-venue kind   venue table > OpenReview venueid > DBLP prefix > the name's wording > S2
-             ``publicationVenue.type`` > S2 ``publicationTypes``; a journal_ref is a journal
-             unless its words say otherwise; else undecided (pipeline.venue_choice)
-year         config > the year of the source that gave the venue > arXiv v1 date > S2 > OpenReview
-award        config > OpenReview decision words when OpenReview gave the venue (oral, spotlight,
-             "notable top 5%"/"top 25%", glued forms such as OralPoster) > an award in the arXiv comment
+venue        each source's chooser (pipeline.venue_choice) reads its record; preprint servers
+             and Crossref ``posted-content`` are never venues; a venue OpenReview says did not
+             accept the paper is not taken from another source
+venue kind   venue table > OpenReview venueid > Crossref ``type`` > DBLP prefix > the name's
+             wording > S2 ``publicationVenue.type`` > S2 ``publicationTypes``; a journal_ref is a
+             journal unless its words say otherwise; else undecided (pipeline.venue_choice)
 section      config > venue kind (conference and workshop: conference; journal: journal; book and
              thesis: book) > ``[sections] undecided`` for a venue of undecided kind > preprint
-links        openreview (forum), link (config, else https://doi.org/<DOI>), arxiv, code (config),
-             then config ``links`` in their order
+links        openreview (forum), link (config, else https://doi.org/<DOI> of config, Crossref,
+             S2 or arXiv), arxiv, code (config), then config ``links`` in their order
 ===========  ==========================================================================
 
 ``field_sources`` records the source of each field, and for the venue also ``venue_name`` (which
@@ -44,17 +43,19 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from harvest.records import SourceRecord
+from harvest.ids import PII_PREFIX
+from harvest.records import SOURCES, SourceRecord
 
 from .config import Config, Entry
 from .text import clean_name, clean_text, clean_title, fold_name, is_owner, people_differ, prefer_full_names
-from .venue_choice import Choice, from_arxiv, from_openreview, from_s2, openreview_award, openreview_reading
+from .precedence import Rule, rules, version_of_record
+from .venue_choice import CHOOSERS, Choice, crossref_published, from_openreview, openreview_award, openreview_reading
 from .venue_text import acronym, kind_from_wording
 from .venues import KIND_SECTION, Venue, VenueTable, comment_award, normalize
 
 _YEAR_RE = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
-__all__ = ["Harvest", "Publication", "MergeResult", "merge", "s2_request_id"]
+__all__ = ["Harvest", "Publication", "MergeResult", "merge", "s2_request_id", "crossref_request_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Harvest:
         stale: (source, requested ID) pairs whose record comes from an earlier run.
     """
 
-    records: dict[str, dict[str, SourceRecord]] = field(default_factory=lambda: {"arxiv": {}, "openreview": {}, "s2": {}})
+    records: dict[str, dict[str, SourceRecord]] = field(default_factory=lambda: {s: {} for s in SOURCES})
     stale: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -148,6 +149,19 @@ def s2_request_id(entry: Entry) -> str | None:
     return None
 
 
+def crossref_request_ids(entry: Entry, records: dict[str, dict[str, SourceRecord]]) -> list[str]:
+    """The IDs Crossref is asked for ``entry``, best first: its first DOI; else its PIIs as ``PII:<pii>``;
+    and the DOI its arXiv or S2 record names (``records``: per source, by requested ID), when the
+    config gives none. arXiv's own DataCite DOIs are never among them (not in Crossref)."""
+    if entry.doi:
+        return [entry.doi[0]]
+    ids = [PII_PREFIX + pii for pii in entry.pii]
+    s2_id = s2_request_id(entry)
+    named = [records.get("arxiv", {}).get(i) for i in entry.arxiv] + [records.get("s2", {}).get(s2_id or "")]
+    ids += [r.doi for r in named if r is not None and r.doi]
+    return list(dict.fromkeys(ids))
+
+
 def _entry_records(entries: Entry | list[Entry], harvest: Harvest) -> dict[str, SourceRecord]:
     """Each source's record for the entries (one paper listed once or more): the first found, in order."""
     found: dict[str, SourceRecord] = {}
@@ -160,6 +174,11 @@ def _entry_records(entries: Entry | list[Entry], harvest: Harvest) -> dict[str, 
         s2_id = s2_request_id(entry)
         if s2_id and s2_id in harvest.records.get("s2", {}) and "s2" not in found:
             found["s2"] = harvest.records["s2"][s2_id]
+    for entry in [entries] if isinstance(entries, Entry) else entries:
+        crossref = harvest.records.get("crossref", {})
+        record = next((crossref[i] for i in crossref_request_ids(entry, harvest.records) if i in crossref), None)
+        if record and "crossref" not in found:
+            found["crossref"] = record
     return found
 
 
@@ -183,6 +202,11 @@ def _unite(entries: list[Entry]) -> Entry:
 
 def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+#: How the run's notes name a later version whose author list replaced arXiv's.
+_VERSION_NAMES = {"openreview": "the accepted version (OpenReview)", "s2": "the published version (Semantic Scholar)",
+                  "crossref": "the published version (Crossref)"}
 
 
 def _first(*candidates: tuple[str, object]) -> tuple[str | None, object]:
@@ -232,34 +256,76 @@ class _Merger:
                       "config")
 
     def venue(self, entry: Entry, recs: dict[str, SourceRecord]) -> Choice | None:
-        """The first venue a source names for an accepted paper (see the precedence table)."""
-        if entry.venue:
-            return self._venue_from_config(entry)
+        """The venue of the first rule of the venue precedence (pipeline/precedence.toml) that gives
+        one: the owner's, OpenReview's when accepted, then each source's chooser
+        (:data:`~pipeline.venue_choice.CHOOSERS`). A venue OpenReview says did not accept the paper
+        is taken from no other source."""
         declined: Venue | None = None  # the venue OpenReview says did not accept the paper
-        orv = recs.get("openreview")
-        if orv:
-            choice, read = from_openreview(orv, self.table)
-            if choice:
-                return choice
-            if read.status == "unknown" and (orv.venueid or orv.venue_strings or orv.openreview_group):
-                self.warn(entry, f"OpenReview's status of this paper is unknown ({read.why}); not shown as a "
-                                 "venue. Set venue = \"...\" in config if it was accepted")
-            elif read.status not in ("unknown", "archive"):
-                log.info("%s: OpenReview status is %s (%s); not shown as a venue", entry.key, read.status, read.why)
-                host = read.host_id and (self.table.by_openreview(f"{read.host_id}/Conference")
-                                         or self.table.by_openreview(read.host_id))
-                declined = host or (self.table.by_abbr(read.host) if read.host else None)
-        for source, choose in (("s2", from_s2), ("arxiv", from_arxiv)):
-            record = recs.get(source)
-            choice = choose(record, self.table) if record else None
+        for rule in rules("venue"):
+            if rule.source == "config":
+                if entry.venue:
+                    return self._venue_from_config(entry)
+                continue
+            record = recs.get(rule.source)
+            if record is None:
+                continue
+            if rule.source == "openreview":
+                choice, read = from_openreview(record, self.table)  # a Choice only for an accepted paper
+                if choice:
+                    return choice
+                declined = self._declined(entry, record, read) or declined
+                continue
+            if not self._holds(rule, recs, None):
+                continue
+            choice = CHOOSERS[rule.source](record, self.table)
             if choice is None or not choice.accepted:
                 continue
             if declined is not None and choice.venue == declined:
-                self.warn(entry, f"{source} names {declined.label()}, but OpenReview says the paper was not "
+                self.warn(entry, f"{rule.source} names {declined.label()}, but OpenReview says the paper was not "
                                  "accepted there; not shown")
                 continue
             return choice
         return None
+
+    def _declined(self, entry: Entry, orv: SourceRecord, read) -> Venue | None:
+        """The venue an OpenReview record says did not accept the paper (rejected, withdrawn, under
+        review), or None; warns when OpenReview's status cannot be read."""
+        if read.status == "unknown" and (orv.venueid or orv.venue_strings or orv.openreview_group):
+            self.warn(entry, f"OpenReview's status of this paper is unknown ({read.why}); not shown as a "
+                             "venue. Set venue = \"...\" in config if it was accepted")
+        elif read.status not in ("unknown", "archive"):
+            log.info("%s: OpenReview status is %s (%s); not shown as a venue", entry.key, read.status, read.why)
+            host = read.host_id and (self.table.by_openreview(f"{read.host_id}/Conference")
+                                     or self.table.by_openreview(read.host_id))
+            return host or (self.table.by_abbr(read.host) if read.host else None)
+        return None
+
+    @staticmethod
+    def _holds(rule: Rule, recs: dict[str, SourceRecord], venue_source: str | None) -> bool:
+        """Whether ``rule``'s condition holds for this entry (see pipeline/precedence.toml)."""
+        record = recs.get(rule.source)
+        if rule.condition is None:
+            return True
+        if rule.condition == "accepted":
+            return record is not None and rule.source == "openreview" and \
+                openreview_reading(record).status == "accepted"
+        if rule.condition == "published":
+            return record is not None and crossref_published(record)
+        if rule.condition == "gave_venue":
+            return venue_source == rule.source
+        raise AssertionError(f"unknown condition {rule.condition!r}")
+
+    def _first_by_rules(self, field: str, entry: Entry, recs: dict[str, SourceRecord], venue_source: str | None,
+                        value) -> tuple[str | None, object]:
+        """(source, value) of the first rule of ``field`` whose source has a value; ``value(record)``
+        reads it from a record; the config's is the entry's attribute ``field``."""
+        candidates = []
+        for rule in rules(field):
+            if rule.source == "config":
+                candidates.append(("config", getattr(entry, field)))
+            elif rule.source in recs and self._holds(rule, recs, venue_source):
+                candidates.append((rule.source, value(recs[rule.source])))
+        return _first(*candidates)
 
     # -- one entry --------------------------------------------------------------------------
     def publication(self, entries: Entry | list[Entry], harvest: Harvest) -> Publication:
@@ -279,11 +345,8 @@ class _Merger:
                 venue = dataclasses.replace(venue, name=own)
         reading = openreview_reading(orv) if orv else None
         or_accepted = reading is not None and reading.status == "accepted"
-        s2_has_venue = bool(s2) and venue_source == "s2"
 
-        source, title = _first(("config", entry.title), ("openreview", orv.title if or_accepted else None),
-                               ("s2", s2.title if s2_has_venue else None), ("arxiv", ax and ax.title),
-                               ("s2", s2 and s2.title), ("openreview", orv and orv.title))
+        source, title = self._first_by_rules("title", entry, recs, venue_source, lambda r: r.title)
         if title is None:
             ident = next((f"{k}:{v[0]}" for k, v in (("arXiv", entry.arxiv), ("doi", entry.doi),
                                                        ("openreview", entry.openreview), ("s2", entry.s2)) if v), entry.key)
@@ -293,12 +356,12 @@ class _Merger:
                              f"shown as {ident!r} until one does (or add title = \"...\")")
         sources["title"] = source
 
-        source, authors = _first(("config", entry.authors), ("arxiv", ax and ax.authors),
-                                 ("openreview", orv and orv.authors), ("s2", s2 and s2.authors))
+        source, authors = self._first_by_rules("authors", entry, recs, venue_source, lambda r: r.authors)
         if source == "arxiv":
-            source, authors = self._version_of_record_authors(entry, ax, (
-                ("the accepted version (OpenReview)", "openreview", orv.authors if or_accepted and orv else ()),
-                ("the published version (Semantic Scholar)", "s2", s2.authors if s2_has_venue and s2 else ())))
+            source, authors = self._version_of_record_authors(entry, ax, tuple(
+                (_VERSION_NAMES[rule.source], rule.source,
+                 recs[rule.source].authors if rule.source in recs and self._holds(rule, recs, venue_source) else ())
+                for rule in version_of_record()))
         authors = tuple(clean_text(a) if source == "config" else clean_name(a, latex=source == "arxiv")
                         for a in (authors or ()))
         if source and source != "config":
@@ -316,13 +379,16 @@ class _Merger:
             self.warn(entry, f"{self.config.owner.name!r} is not among the authors ({', '.join(authors)}); "
                              "add the spelling used there to owner.variants")
 
-        if entry.year:
-            year, sources["year"] = entry.year, "config"
-        elif venue_year:
-            year, sources["year"] = venue_year, venue_source
-        else:
-            source, year = _first(("arxiv", ax and ax.year), ("s2", s2 and s2.year), ("openreview", orv and orv.year))
-            sources["year"] = source or "none"
+        candidates = []
+        for rule in rules("year"):
+            if rule.source == "config":
+                candidates.append(("config", entry.year))
+            elif rule.source == "venue":
+                candidates.append((venue_source, venue_year))
+            elif rule.source in recs and self._holds(rule, recs, venue_source):
+                candidates.append((rule.source, recs[rule.source].year))
+        source, year = _first(*candidates)
+        sources["year"] = source or "none"
         if choice:
             sources["venue"] = venue_source
             sources["venue_name"] = choice.name_from if venue.name == choice.venue.name else "config [venue_names]"
@@ -331,23 +397,23 @@ class _Merger:
         if reading is not None:
             status, sources["status"] = reading.status, f"openreview: {reading.why}"
 
-        award = entry.award
-        if award:
-            sources["award"] = "config"
-        elif or_accepted and venue_source == "openreview":
-            award, unclear = openreview_award(choice)
-            if unclear and award:
-                self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; shown as written. "
-                                 "Set award = \"...\" in config to change it")
-            elif unclear:
-                self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; not shown. "
-                                 f"Set award = \"{unclear}\" in config to show it")
+        award = None
+        for rule in rules("award"):
+            if rule.source == "config":
+                award = entry.award
+            elif rule.source == "openreview" and or_accepted and self._holds(rule, recs, venue_source):
+                award, unclear = openreview_award(choice)
+                if unclear and award:
+                    self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; shown as written. "
+                                     "Set award = \"...\" in config to change it")
+                elif unclear:
+                    self.warn(entry, f"OpenReview decision {unclear!r} is not a known award; not shown. "
+                                     f"Set award = \"{unclear}\" in config to show it")
+            elif rule.source == "arxiv" and ax:
+                award = comment_award(ax.comment)
             if award:
-                sources["award"] = "openreview"
-        if not award and ax:
-            award = comment_award(ax.comment)
-            if award:
-                sources["award"] = "arxiv"
+                sources["award"] = rule.source
+                break
 
         if entry.section:
             section, sources["section"] = entry.section, "config"
@@ -365,7 +431,8 @@ class _Merger:
             section, sources["section"] = "preprint", "none"
 
         arxiv_id = (entry.arxiv[0] if entry.arxiv else None) or (s2 and s2.arxiv_id) or None
-        doi = (entry.doi[0] if entry.doi else None) or (s2 and s2.doi) or (ax and ax.doi) or None
+        cr = recs.get("crossref")
+        doi = (entry.doi[0] if entry.doi else None) or (cr and cr.doi) or (s2 and s2.doi) or (ax and ax.doi) or None
         forum = entry.openreview[0] if entry.openreview else None
         links: list[tuple[str, str]] = []
         kinds: list[str] = []
@@ -383,7 +450,8 @@ class _Merger:
             sources["link:link"] = "config"
         elif doi:
             add("link", f"https://doi.org/{doi}")
-            sources["link:link"] = "config" if entry.doi else ("s2" if s2 and s2.doi == doi else "arxiv")
+            sources["link:link"] = "config" if entry.doi else next(
+                name for name, rec in (("crossref", cr), ("s2", s2), ("arxiv", ax)) if rec and rec.doi == doi)
         if arxiv_id:
             add("arxiv", f"https://arxiv.org/abs/{arxiv_id}")
             sources["link:arxiv"] = "config" if entry.arxiv else "s2"

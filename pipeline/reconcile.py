@@ -25,10 +25,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harvest.records import SOURCES
+
 from .config import Config, ConfigError, loads
 from .homepage import ParsedEntry, parse_publications
 from .init import InitResult, _section, _venue_and_year, render_config
-from .merge import Publication, merge
+from .merge import Publication, _entry_records, merge
 from .text import fold_name, people_differ
 from .venue_text import acronym, is_preprint_server
 from .venues import Venue, VenueTable, default_table, normalize
@@ -52,6 +54,8 @@ class Comparison:
         unknown: entries no source knows yet (kept as the page shows them until one does).
         offline: why nothing was compared (``--offline``, no network, every source failed), or None.
         failed: the sources that failed while others answered, one line each.
+        found: ``where: DOI ... (how)`` for each DOI found through Crossref for a link that holds none
+            (a ScienceDirect PII, an IEEE Xplore document), and each link it could not resolve.
     """
 
     compared: int = 0
@@ -60,6 +64,7 @@ class Comparison:
     unknown: list[str] = field(default_factory=list)
     offline: str | None = None
     failed: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
 
 
 def _fold(text: str) -> str:
@@ -122,8 +127,10 @@ def _comment(paper: dict, key: str, text: str) -> None:
 
 
 def _decide(paper: dict, page: ParsedEntry, pub: Publication, table: VenueTable, venue_names: dict[str, tuple[str, str]],
-            where: str, kept: list[str]) -> None:
-    """Write into ``paper`` the owner's words where page and sources say the same thing differently."""
+            where: str, kept: list[str], years: set[int] = frozenset()) -> None:
+    """Write into ``paper`` the owner's words where page and sources say the same thing differently.
+    ``years``: every year the entry's records give (printed issue, first publication, arXiv, S2): a
+    page year among them is the same publication dated otherwise (online first, printed later)."""
     if page.title and page.title != pub.title and _fold(page.title) == _fold(pub.title):
         paper["title"] = page.title
         _comment(paper, "title", f"sources: {pub.title}")
@@ -143,7 +150,13 @@ def _decide(paper: dict, page: ParsedEntry, pub: Publication, table: VenueTable,
             kept.append(f"{where}: venue (the sources name none yet)")
         return
     venue = pub.venue
-    if page_text == venue.label() or not _same_venue(page_text, venue, table):
+    if not _same_venue(page_text, venue, table):
+        return
+    if page_year and pub.year and page_year != pub.year and page_year in years:
+        paper["year"] = page_year
+        _comment(paper, "year", f"sources: {pub.year}")
+        kept.append(f"{where}: year")
+    if page_text == venue.label():
         return
     name = _page_name(page_text, venue)
     more_detail = normalize(page_text).startswith(normalize(venue.name) + " ") and name == page_text
@@ -158,7 +171,7 @@ def _decide(paper: dict, page: ParsedEntry, pub: Publication, table: VenueTable,
 
 def reconcile(result: InitResult, config: Config, pubs: list[Publication], table: VenueTable, *, owner: str,
               prefer: str, sources: dict | None, path: Path,
-              rerun) -> Comparison:
+              rerun, years: dict[int, set[int]] | None = None) -> Comparison:
     """Compare every fetched entry with its page entry and keep the owner's words (see module docstring).
 
     Args:
@@ -168,6 +181,7 @@ def reconcile(result: InitResult, config: Config, pubs: list[Publication], table
         owner, sources, path: for the configs built in between (``sources``: ``[sources.*]`` tables).
         prefer: "page" (keep the owner's words) or "sources" (every difference is news).
         rerun: ``rerun(config) -> list[Publication]``, the merge of the same records for another config.
+        years: paper index -> every year its records give (see :func:`_decide`).
 
     Returns the :class:`Comparison` (kept, news, unknown).
     """
@@ -185,7 +199,7 @@ def reconcile(result: InitResult, config: Config, pubs: list[Publication], table
         comparison.compared += 1
         decided[i] = pub
         if prefer != "sources":
-            _decide(paper, page, pub, table, result.venue_names, where, comparison.kept)
+            _decide(paper, page, pub, table, result.venue_names, where, comparison.kept, (years or {}).get(i, set()))
     names = {abbr: name for abbr, (name, _) in result.venue_names.items()}
     if prefer != "sources":  # sections: the page's own, where the venue shown is the same
         second = {p.index: p for p in rerun(_config(result.papers, owner, names, sources, path))}
@@ -217,6 +231,10 @@ def reconcile(result: InitResult, config: Config, pubs: list[Publication], table
     return comparison
 
 
+def _year_of(date: str | None) -> int | None:
+    return int(date[:4]) if date and date[:4].isdigit() else None
+
+
 def _short(text: str, limit: int) -> str:
     """``text`` cut at a word boundary before ``limit`` characters, with "..." when cut."""
     if len(text) <= limit:
@@ -226,6 +244,68 @@ def _short(text: str, limit: int) -> str:
 
 def _links(entry: ParsedEntry) -> str:
     return " ".join(f"[{label}]({url})" for label, url in sorted(entry.links))
+
+
+def _now_sourced(paper: dict, doi: str, result: InitResult) -> None:
+    """A manual entry that has just got its DOI: the page's words become what the comparison keeps
+    (or not), as for any entry with an ID, and the note that called it manual goes."""
+    manual = f"written as a manual entry ({paper.get('title', '')[:60]!r})"
+    result.unmapped[:] = [note for note in result.unmapped if not note.endswith(manual)]
+    paper["doi"] = doi
+    for key in ("title", "authors", "venue", "year", "section"):
+        paper.pop(key, None)
+
+
+_IEEE_DOCUMENT = re.compile(r"^https?://(?:www\.)?ieeexplore\.ieee\.org/(?:abstract/)?document/(\d+)", re.I)
+
+
+def _find_dois(result: InitResult, config: Config, comparison: Comparison) -> None:
+    """Give a DOI to the entries whose page link holds none, through Crossref (written into the
+    entries of ``result``, reported in ``comparison.found``): a ScienceDirect PII by Crossref's
+    ``alternative-id`` filter (one request for all); an IEEE Xplore document by a bibliographic
+    query, taken only when the folded title, the year and the first author all agree. A failed or
+    unanswered look-up leaves the entry as it was, and says so."""
+    from harvest import crossref_source
+    from harvest.ids import PII_PREFIX
+
+    settings = config.sources.crossref
+    if not settings.enabled:
+        return
+    deadline = time.monotonic() + config.deadline_s
+    by_pii = {PII_PREFIX + p["pii"]: n for n, p in enumerate(result.papers) if p.get("pii") and not p.get("doi")}
+
+    def where(n: int) -> str:
+        entry = result.entries[n] if n < len(result.entries) else None
+        return f"{entry.section or 'page'} #{entry.number}" if entry else f"paper #{n + 1}"
+
+    if by_pii:
+        fetched = crossref_source.fetch(list(by_pii), settings, deadline=deadline)
+        for ident, n in by_pii.items():
+            record = fetched.records.get(ident)
+            if record and record.doi:
+                _now_sourced(result.papers[n], record.doi, result)
+                comparison.found.append(f"{where(n)}: DOI {record.doi}, by its PII {ident[len(PII_PREFIX):]} "
+                                        "(Crossref alternative-id)")
+            elif fetched.error:
+                comparison.found.append(f"{where(n)}: no DOI for PII {ident[len(PII_PREFIX):]}: Crossref could not "
+                                        f"be asked ({fetched.error.reason})")
+            else:
+                comparison.found.append(f"{where(n)}: Crossref knows no work with PII {ident[len(PII_PREFIX):]}")
+    for n, paper in enumerate(result.papers):
+        links = [paper.get("link"), *(paper.get("links") or {}).values()]
+        document = next((m for link in links if isinstance(link, str) and (m := _IEEE_DOCUMENT.match(link))), None)
+        if document is None or any(paper.get(k) for k in ("arxiv", "openreview", "doi", "s2")) or \
+                not paper.get("title") or not paper.get("authors"):
+            continue
+        record, why = crossref_source.search_bibliographic(paper["title"], paper["authors"][0], paper.get("year"),
+                                                           settings, fold=_fold, deadline=deadline)
+        if record is not None and record.doi:
+            _now_sourced(paper, record.doi, result)
+            comparison.found.append(f"{where(n)}: DOI {record.doi} for IEEE Xplore document {document.group(1)}, "
+                                    f"by a Crossref query ({why}); check it, and remove the doi line if it is not "
+                                    "this paper")
+        else:
+            comparison.found.append(f"{where(n)}: no DOI for IEEE Xplore document {document.group(1)}: {why}")
 
 
 def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources: dict | None = None,
@@ -242,9 +322,10 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     if offline:
         comparison.offline = "--offline: the entries were not compared with the sources"
         return comparison
+    _find_dois(result, _config([_ids_only(p) for p in result.papers], owner, {}, sources, path), comparison)
     papers = [_ids_only(p) for p in result.papers]
     config = _config(papers, owner, {}, sources, path)
-    fetched = fetch_sources(config, {s: {} for s in ("arxiv", "openreview", "s2")}, {}, refresh=True,
+    fetched = fetch_sources(config, {s: {} for s in SOURCES}, {}, refresh=True,
                             deadline=time.monotonic() + config.deadline_s)
     asked = {name: r for name, r in fetched.reports.items() if r.requested and not r.skipped}
     failed = {name: r for name, r in asked.items() if r.error and not r.found}
@@ -263,8 +344,13 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     pubs = merge(config, fetched.harvest, table).publications
     working = copy.deepcopy(result)
     working.papers = [dict(_ids_only(p)) for p in result.papers]
+    years = {entry.index: {y for record in _entry_records(entry, fetched.harvest).values()
+                           for y in (record.year, _year_of(record.publication_date)) if y}
+             for entry in config.papers}
+    found = comparison.found
     comparison = reconcile(working, config, pubs, table, owner=owner, prefer=prefer, sources=sources, path=path,
-                           rerun=rerun)
+                           rerun=rerun, years=years)
+    comparison.found = found
     comparison.failed = [f"{name}: {_short(r.error, 200)}" for name, r in failed.items()]
     for original, decided in zip(result.papers, working.papers):
         for key in ("title", "authors", "venue", "year", "section"):

@@ -8,6 +8,7 @@ Evidence for a venue's kind, strongest first:
 
 * the venue table's row (``venues.toml`` or ``[[venue]]`` in config);
 * OpenReview's venueid (``/Conference``, a journal id, ``Workshop/<name>``, a track);
+* Crossref's ``type`` (journal-article, proceedings-article, a book-chapter with an ``event``, book);
 * the DBLP key prefix S2 gives (``conf/``, ``journals/``, ``books/``, ``phd/``);
 * the name's own wording (Journal, Transactions, Letters / Conference, Symposium, Proceedings /
   Workshop / Lecture Notes, Handbook);
@@ -30,7 +31,8 @@ from .venue_text import (acronym, clean_venue_name, is_preprint_server, kind_fro
                          venue_in_comment)
 from .venues import Venue, VenueTable, normalize, year_in
 
-__all__ = ["Choice", "from_openreview", "from_s2", "from_arxiv", "from_text", "openreview_reading"]
+__all__ = ["Choice", "from_openreview", "from_crossref", "from_s2", "from_arxiv", "from_text", "openreview_reading",
+           "crossref_published", "CHOOSERS"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Choice:
     Attributes:
         venue: the venue (``kind`` "" when nothing decided it).
         year: the venue's year from the same source, or None.
-        source: "openreview", "s2", "arxiv" or "config".
+        source: "openreview", "crossref", "s2", "arxiv" or "config".
         kind_from: the evidence for the kind ("venue table", "DBLP conf/", "name wording", ...).
         name_from: where the shown name comes from ("venue table", "S2 venue", "S2 journal.name", ...).
         accepted: False when the source names the venue but says the paper is not (yet) in it
@@ -303,6 +305,47 @@ def _kind_from_types(types: tuple[str, ...]) -> tuple[str, str]:
     return "", ""
 
 
+# ---- Crossref -------------------------------------------------------------------------------------
+
+def crossref_published(record: SourceRecord) -> bool:
+    """True when a Crossref record is a version of record: any type but ``posted-content`` (a
+    preprint server's deposit) and ``peer-review``, ``dataset``, ``component``."""
+    return not set(record.publication_types) & {"posted-content", "peer-review", "dataset", "component"}
+
+
+def from_crossref(record: SourceRecord, table: VenueTable) -> Choice | None:
+    """The venue of a Crossref work: its ``event.name`` (proceedings), else its ``container-title``,
+    matched in the venue table (by name or by the short title / event acronym); else the work's own
+    name, with its kind from ``type`` (a proceedings or event book chapter: conference, or workshop
+    when the name says so). None for a ``posted-content`` record (a preprint is no venue) and for a
+    preprint server's container."""
+    if not crossref_published(record):
+        return None
+    names = [s for s in record.venue_strings if not is_preprint_server(s)]
+    if not names:
+        return None
+    for text in names:
+        venue = _table_by_text(table, text) or table.by_name(clean_venue_name(text))
+        if venue:
+            return Choice(venue, record.year, "crossref", "venue table", "venue table")
+    for text in record.venue_alternates:
+        venue = table.by_abbr(text) if acronym(text) else None
+        if venue and any(_names_agree(clean_venue_name(n), venue) for n in names):
+            return Choice(venue, record.year, "crossref", "venue table", "venue table")
+    name = clean_venue_name(names[0]) or names[0]
+    wording = kind_from_wording(name)
+    kind = record.venue_type or ""
+    why = f"Crossref type {record.publication_types[0]}" if record.publication_types and kind else "undecided"
+    if kind == "conference" and wording == "workshop":
+        kind, why = "workshop", "name wording"
+    elif not kind and wording:
+        kind, why = wording, "name wording"
+    abbr = _abbr_from([name], list(record.venue_alternates))
+    return Choice(Venue(name=name, abbr=abbr, kind=kind), record.year, "crossref", why,
+                  "Crossref event.name" if record.venue_strings and names[0] == record.venue_strings[0]
+                  and record.venue_type == "conference" else "Crossref container-title")
+
+
 # ---- arXiv ---------------------------------------------------------------------------------------
 
 def from_text(text: str, table: VenueTable, *, source: str, default_kind: str, what: str) -> Choice | None:
@@ -339,3 +382,7 @@ def from_arxiv(record: SourceRecord, table: VenueTable) -> Choice | None:
             return Choice(choice.venue, choice.year or record.year, "arxiv", choice.kind_from, choice.name_from,
                           accepted=accepted)
     return None
+
+
+#: Each source's venue chooser, for the merge's precedence table (pipeline/precedence.toml).
+CHOOSERS = {"crossref": from_crossref, "s2": from_s2, "arxiv": from_arxiv}

@@ -194,7 +194,7 @@ def clean_venue_name(text: str) -> str:
     name = re.sub(r"\(\s+", "(", name)
     stripped = name.strip(" ,;:-–@'\"“”‘’")
     if stripped.endswith(".") and not re.search(r"\b[A-Za-z]{1,6}\.$", stripped):
-        stripped = stripped[:-1]
+        stripped = stripped[:-1].strip(" ,;:-–@'\"“”‘’")  # "... Workshops, 2003." -> "... Workshops"
     return stripped.strip()
 
 

@@ -49,6 +49,7 @@ UPSTREAMS = {
     "s2": "https://api.semanticscholar.org",
     "or2": "https://api2.openreview.net",
     "or1": "https://api.openreview.net",
+    "crossref": "https://api.crossref.org",
 }
 
 
@@ -129,7 +130,12 @@ class Gate:
 
 
 def _query(raw: str) -> dict[str, list[str]]:
-    return {k: sorted(v) for k, v in sorted(parse_qs(raw, keep_blank_values=True).items())}
+    """A query string as a comparable value: keys sorted, and the parts of a Crossref ``filter``
+    (``doi:A,doi:B``, OR-ed, so their order does not matter) sorted too."""
+    parsed = {k: sorted(v) for k, v in sorted(parse_qs(raw, keep_blank_values=True).items())}
+    if "filter" in parsed:
+        parsed["filter"] = sorted(",".join(sorted(v.split(","))) for v in parsed["filter"])
+    return parsed
 
 
 class OneWriteHandler(BaseHTTPRequestHandler):
@@ -212,6 +218,7 @@ class ReplayServer(LoopbackServer):
             "s2": {"api_url": f"{base}/s2", "delay_s": 0.0, "timeout_s": 5.0, "backoff_s": 0.05},
             "openreview": {"api2_url": f"{base}/or2", "api1_url": f"{base}/or1", "delay_s": 0.0,
                            "timeout_s": 5.0, "backoff_s": 0.05},
+            "crossref": {"api_url": f"{base}/crossref", "delay_s": 0.0, "timeout_s": 5.0, "backoff_s": 0.05},
         }
         for name, values in overrides.items():
             tables[name].update(values)
@@ -244,20 +251,56 @@ class ReplayServer(LoopbackServer):
         return found
 
     def _permuted_batch(self, method: str, path: str, query: dict, body: object) -> bytes | None:
-        """The answer to an S2 ``POST /paper/batch`` whose IDs are a recorded batch's in another order:
-        the recorded papers in the order asked (S2 answers in request order), as the real API would."""
+        """The answer to an S2 ``POST /paper/batch`` whose IDs are among a recorded batch's, in any
+        order: the recorded papers (or nulls) of the IDs asked, in the order asked (S2 answers each ID
+        on its own, in request order), as the real API would."""
         if method != "POST" or not path.endswith("/paper/batch") or not isinstance(body, dict):
             return None
         ids = body.get("ids")
         for n, item in enumerate(self.interactions):
             recorded = (item.get("json") or {}).get("ids") if isinstance(item.get("json"), dict) else None
-            if (item["method"] == method and item["path"] == path and recorded and sorted(recorded) == sorted(ids)
-                    and _query(item.get("query_string", "")) == query):
+            if (item["method"] == method and item["path"] == path and recorded and isinstance(ids, list)
+                    and set(ids) <= set(recorded) and _query(item.get("query_string", "")) == query):
                 self.used.add(n)
                 data = item["_body"] if "_body" in item else (item["_dir"] / item["file"]).read_bytes()
                 papers = dict(zip(recorded, json.loads(data)))
                 return json.dumps([papers[i] for i in ids]).encode()
         return None
+
+    def _filtered_works(self, method: str, path: str, query: dict) -> tuple[bytes, dict[str, str]] | None:
+        """The answer to a Crossref ``GET /works?filter=doi:A,...`` (or ``alternative-id:``) that no
+        interaction records exactly: the works of the manifest's work lists marked ``filter_index``
+        that the filter names, in a work list shaped as those lists are, as Crossref would answer."""
+        filters = (query.get("filter") or [""])[0].split(",")
+        if method != "GET" or not path.endswith("/works") or not filters[0] or \
+                not all(f.startswith(("doi:", "alternative-id:")) for f in filters):
+            return None
+        dois = {f[4:].lower() for f in filters if f.startswith("doi:")}
+        piis = {f[len("alternative-id:"):].upper() for f in filters if f.startswith("alternative-id:")}
+        envelope, headers, works = None, None, []
+        for n, item in enumerate(self.interactions):
+            if not item.get("filter_index") or item["path"] != path:
+                continue
+            data = json.loads(item["_body"] if "_body" in item else (item["_dir"] / item["file"]).read_bytes())
+            message = data.get("message") or {}
+            # a work list's items, or a recorded single work (GET /works/{doi}: message-type "work")
+            candidates = message.get("items", []) if data.get("message-type") == "work-list" else [message]
+            if data.get("message-type") == "work-list" and envelope is None:
+                envelope, headers = data, item.get("headers")
+            hits = [w for w in candidates if str(w.get("DOI", "")).lower() in dois
+                    or piis & {str(a).upper() for a in w.get("alternative-id") or []}]
+            if hits:
+                self.used.add(n)
+                works.extend(hits)
+                headers = headers or item.get("headers")
+        if envelope is None and not works:
+            return None
+        rows = int((query.get("rows") or ["20"])[0])
+        envelope = envelope or {"status": "ok", "message-type": "work-list", "message-version": "1.0.0",
+                                "message": {"facets": {}, "items": [], "query": {"start-index": 0, "search-terms": None}}}
+        answer = {**envelope, "message": {**envelope["message"], "total-results": len(works), "items": works[:rows],
+                                          "items-per-page": rows}}
+        return json.dumps(answer).encode(), headers or {"Content-Type": "application/json"}
 
     def _fault(self, path: str) -> Fault | None:
         for prefix, fault in self.faults.items():
@@ -317,8 +360,17 @@ class ReplayServer(LoopbackServer):
                     if n is not None:
                         server.used.add(n)
                     permuted = None if n is not None else server._permuted_batch(method, parts.path, query, body)
+                    indexed = None if n is not None or permuted is not None else \
+                        server._filtered_works(method, parts.path, query)
                 if permuted is not None:
                     self._answer(200, permuted, {"Content-Type": "application/json"})
+                    return
+                if indexed is not None:
+                    if fault and fault.truncate:
+                        self._answer(200, indexed[0][: len(indexed[0]) // 2], indexed[1], length=len(indexed[0]))
+                        self.close_connection = True
+                        return
+                    self._answer(200, *indexed)
                     return
                 if n is None:
                     message = (f"replay: no recorded answer for {method} {parts.path}?{parts.query}"

@@ -29,12 +29,21 @@ DIFFERENCES = [
      "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Jiang Bian, Guolin Ke, Zhouchen Lin, Tie-Yan Liu",
      "Mingqing Xiao, Shuxin Zheng, Chang Liu, Yaolong Wang, Di He, Guolin Ke, Jiang Bian, Zhouchen Lin, Tie-Yan Liu",
      "arXiv <author> order (the paper's header and Springer agree)"),
+    ("Journal Papers #1", "title", "Sampling Complex Topology Structures for Spiking Neural Networks",
+     "Sampling complex topology structures for spiking neural networks",
+     "Crossref title of the DOI init found by the ScienceDirect PII (the publisher's sentence case)"),
     ("Journal Papers #2", "title",
      "Efficient and Generalizable Cross-patient Epileptic Seizure Detection through A Spiking Neural Network",
      "Efficient and generalizable cross-patient epileptic seizure detection through a spiking neural network",
      "S2 title of DOI 10.3389/fnins.2023.1303564 (the publisher's sentence case)"),
     ("Journal Papers #2", "venue", "Frontiers in Neuroscience (section Neuromorphic Engineering), 2024",
      "Frontiers in Neuroscience, 2024", "venue table: a journal section is not part of the venue name"),
+    ("Journal Papers #5", "venue", "International Journal of Computer Vision (IJCV), 2022",
+     "International Journal of Computer Vision (IJCV), 2023",
+     "Crossref published-print: the printed issue is 2023-01; the page gives the online year"),
+    ("Journal Papers #7", "venue", "IEEE Transactions on Pattern Analysis and Machine Intelligence (TPAMI), 2020",
+     "IEEE Transactions on Pattern Analysis and Machine Intelligence (TPAMI), 2022",
+     "Crossref published-print: printed 2022; the page gives the early-access year"),
 ]
 
 
@@ -66,7 +75,7 @@ def seed_run(tmp_path_factory):
         before = homepage.read_text(encoding="utf-8")
         config = write_config(tmp_path / "config.toml", server, homepage=homepage)
         done = run_cli("run", "--config", str(config), env=env)
-        counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1")}
+        counts = {p: server.requests_to(p) for p in ("arxiv", "s2", "or2", "or1", "crossref")}
         unused = server.unused()
         yield {"done": done, "tmp": tmp_path, "homepage": homepage, "before": before, "server": server,
                "config": config, "env": env, "counts": counts, "unused": unused}
@@ -147,12 +156,13 @@ def test_splice_keeps_every_byte_outside_the_markers_and_of_every_unchanged_entr
 
 
 def test_request_counts_per_source(seed_run):
-    assert seed_run["counts"] == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1}
-    # the init-made config lists no DOI for the ScienceDirect papers: the batch with the BSPC DOI is unused
-    assert seed_run["unused"] == ["s2/paper_batch_seed.json"]
+    assert seed_run["counts"] == {"arxiv": 1, "s2": 1, "or2": 1, "or1": 1, "crossref": 1}
+    # init found the DOIs (PII, IEEE query), so neither the batch without them nor the query is asked
+    assert seed_run["unused"] == ["s2/paper_batch_seed_init.json", "crossref/query_lpom.json"]
     out = seed_run["done"].stdout
     assert "arXiv: 8 requested, 8 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
-    assert "Semantic Scholar: 9 requested, 9 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out
+    assert "Semantic Scholar: 13 requested, 10 found, 3 not found, 0 failed, 0 stale; 1 HTTP request." in out
+    assert "Crossref: 8 requested, 8 found, 0 not found, 0 failed, 0 stale; 1 HTTP request." in out  # one for all
     assert "OpenReview: 4 requested, 4 found, 0 not found, 0 failed, 0 stale; 2 HTTP requests." in out
 
 
@@ -176,7 +186,10 @@ def test_json_traces_each_field_to_its_source(seed_run):
     assert papers["xiao2024hebbian"]["field_sources"]["title"] == "openreview"
     assert papers["meng2023towards"]["field_sources"]["venue"] == "s2"
     assert papers["meng2022training"]["field_sources"]["authors"] == "arxiv"
-    assert papers["li2020training"]["field_sources"]["title"] == "config"
+    assert papers["li2020training"]["field_sources"]["title"] == "crossref"  # init found its DOI by a checked query
+    assert papers["li2020training"]["field_sources"]["year"] == "config"  # the page's early-access year, kept
+    assert papers["yan2024sampling"]["field_sources"]["venue"] == "crossref"
+    assert papers["yan2024sampling"]["ids"]["doi"] == "10.1016/j.neunet.2024.106121"  # by its PII
     assert papers["xiao2020tdmpnet"]["venue"] == {"name": "European Conference on Computer Vision Workshops",
                                                     "abbr": "ECCVW", "kind": "workshop"}
 
@@ -189,7 +202,9 @@ def test_second_run_rewrites_nothing(seed_run, monkeypatch, capsys):
     assert main(["run", "--config", str(seed_run["config"])]) == 0
     out = capsys.readouterr().out
     assert "No file changed." in out and "No change in the publication list." in out
-    assert "9 fresh (stored less than max_age_h ago, not asked); 0 HTTP requests." in out
+    assert "Semantic Scholar: 13 requested, 0 found, 3 not found, 0 failed, 0 stale, 13 fresh (stored less than " \
+           "max_age_h ago, not asked); 0 HTTP requests." in out  # S2's not-found answers are fresh too
+    assert "Crossref: 8 requested, 0 found, 0 not found, 0 failed, 0 stale, 8 fresh" in out
     assert {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files} == before
 
 

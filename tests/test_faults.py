@@ -15,8 +15,8 @@ from pipeline.homepage import parse_publications
 from tests.conftest import RECORDED, ROOT, SEED, write_config
 from tests.replay import Fault, ReplayServer
 
-PREFIX = {"arxiv": "/arxiv/", "s2": "/s2/", "openreview": "/or"}
-NAME = {"arxiv": "arXiv", "s2": "Semantic Scholar", "openreview": "OpenReview"}
+PREFIX = {"arxiv": "/arxiv/", "s2": "/s2/", "openreview": "/or", "crossref": "/crossref/"}
+NAME = {"arxiv": "arXiv", "s2": "Semantic Scholar", "openreview": "OpenReview", "crossref": "Crossref"}
 
 
 def error_body(source: str, status: int) -> bytes:
@@ -53,10 +53,17 @@ FAULTS = [
 
 
 def run_with(tmp_path, capsys, server: ReplayServer, *, deadline_s: float = 30, ids_only: bool = False,
-             **source_overrides):
+             forget: tuple[str, str] | None = None, **source_overrides):
+    """Run the repo's config against ``server`` on a copy of its output; ``forget``: (source, ID) of a
+    record to remove from the copied stored harvest first."""
     shutil.copytree(ROOT / "output", tmp_path / "output", dirs_exist_ok=True)
+    if forget:
+        path = tmp_path / "output" / "harvest.json"
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        del stored["sources"][forget[0]][forget[1]]
+        path.write_text(json.dumps(stored), encoding="utf-8")
     overrides = {name: {"max_tries": 2, "timeout_s": 0.3, "backoff_s": 0.01, **source_overrides.get(name, {})}
-                 for name in ("arxiv", "s2", "openreview")}
+                 for name in ("arxiv", "s2", "openreview", "crossref")}
     base = ROOT / "config.toml"
     if ids_only:  # without the page's wording kept by init: every field comes from the sources
         base = tmp_path / "ids-only.toml"
@@ -95,13 +102,13 @@ def test_fault(tmp_path, capsys, source, fault, make, says):
 
 NOT_FOUND_FAULTS = {
     "arxiv": Fault(status=200, body=(RECORDED / "arxiv" / "id_0000.0000_empty.xml").read_bytes()),
-    "s2": Fault(status=200, body=json.dumps([None] * 9).encode()),
+    "s2": Fault(status=200, body=json.dumps([None] * 13).encode()),
     "openreview": Fault(status=404, body=json.dumps({"name": "NotFoundError", "message": "Not Found",
                                                       "status": 404}).encode()),
 }
 
 
-@pytest.mark.parametrize("source, count", [("arxiv", 8), ("s2", 9), ("openreview", 4)])
+@pytest.mark.parametrize("source, count", [("arxiv", 8), ("s2", 13), ("openreview", 4)])
 def test_source_that_suddenly_finds_nothing_keeps_the_stored_records(tmp_path, capsys, source, count):
     # An empty arXiv feed for valid IDs, an S2 batch of nulls, OpenReview NotFoundError on both APIs.
     with ReplayServer([SEED]) as server:
@@ -127,15 +134,18 @@ def test_the_run_deadline_stops_fetching_and_emits_what_it_has(tmp_path, capsys)
 
 
 def test_hostile_metadata_comes_out_inert(tmp_path, capsys):
-    batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
-    frontiers = batch[6]
+    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+    frontiers = batch[7]
     frontiers["title"] = "<script>alert(1)</script> [x](javascript:alert(1)) *b* " + "L" * 3000
     frontiers["authors"][0]["name"] = "=HYPERLINK(\"http://evil\")\x07"
     frontiers["venue"] = "{{ site.data.secret }} {% include evil.html %} <b>Journal</b>"
     frontiers["publicationVenue"] = frontiers["journal"] = None
     with ReplayServer([SEED]) as server:
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
-        code, out, _ = run_with(tmp_path, capsys, server, ids_only=True)
+        # Crossref off and its stored record forgotten, so that S2's text is what shows for the Frontiers
+        # article (Crossref's would win)
+        code, out, _ = run_with(tmp_path, capsys, server, ids_only=True, crossref={"enabled": False},
+                                forget=("crossref", "10.3389/fnins.2023.1303564"))
     assert code == 0, out
     md = (tmp_path / "output" / "publications.md").read_text(encoding="utf-8")
     assert "{{" not in md and "{%" not in md and "<script>" not in md and "<b>" not in md

@@ -97,7 +97,7 @@ def test_init_then_run_gives_the_main_job_section(tmp_path, capsys):
         assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml"),
                      "--sources-from", _sources_file(tmp_path, server)]) == 0
         out = capsys.readouterr().out
-        assert "wrote" in out and "14 papers (10 with IDs, 4 manual)" in out
+        assert "wrote" in out and "14 papers (14 with IDs, 0 manual)" in out
         config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml")
         assert main(["run", "--config", str(config)]) == 0
         assert not server.unmatched

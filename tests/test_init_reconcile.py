@@ -40,8 +40,18 @@ def test_the_seed_page_through_init_and_run_comes_back_as_the_page_shows_it(repl
     made = _init(replay, site)
     assert made.returncode == 0, made.stderr
     out = made.stdout
-    assert "read 14 entries; IDs found: 8 arXiv, 4 OpenReview, 4 DOI, 3 PII" in out
-    assert "compared with the sources: 10 entries; kept as you wrote them: authors 1, title 1, venue 1, venue name 1" in out
+    assert "read 14 entries; IDs found: 8 arXiv, 4 OpenReview, 8 DOI, 3 PII" in out
+    # the DOIs of the links that hold none, found through Crossref (the PII; a checked bibliographic query)
+    assert "found: Journal Papers #1: DOI 10.1016/j.neunet.2024.106121, by its PII S0893608024000352 " \
+           "(Crossref alternative-id)" in out
+    assert "found: Journal Papers #3: DOI 10.1016/j.bspc.2023.105664, by its PII S1746809423010972" in out
+    assert "found: Journal Papers #6: DOI 10.1016/j.neunet.2022.06.001, by its PII S0893608022002064" in out
+    assert "found: Journal Papers #7: DOI 10.1109/tpami.2020.3048430 for IEEE Xplore document 9311864, by a " \
+           "Crossref query (title, year and first author agree); check it" in out
+    assert "manual entry" not in out  # the four are source-backed now
+    assert "compared with the sources: 14 entries; kept as you wrote them: authors 1, title 2, venue 1, " \
+           "venue name 1, year 2" in out
+    assert "kept: Journal Papers #5: year" in out and "kept: Journal Papers #7: year" in out
     assert "kept: Conference Papers #2: venue name (ICCV as 'International Conference on Computer Vision'" in out
     assert "kept: Conference Papers #6: authors" in out and "kept: Journal Papers #2: title" in out
     assert "news the first run will show: none" in out
@@ -100,7 +110,10 @@ def test_prefer_sources_keeps_nothing_and_reports_every_difference(replay, site)
     assert made.returncode == 0, made.stderr
     assert "kept as you wrote them: nothing needed" in made.stdout
     news = [line for line in made.stdout.splitlines() if line.startswith("  ") and " -> " in line]
-    assert len(news) == 4, news
+    assert len(news) == 7, news  # the four of the seed's sources, Crossref's title and two printed years
+    assert any("Journal Papers #7 (li2020training): venue: IEEE Transactions on Pattern Analysis and Machine "
+               "Intelligence (TPAMI), 2020 -> IEEE Transactions on Pattern Analysis and Machine Intelligence (TPAMI), "
+               "2022" in n for n in news)
     assert any("Conference Papers #2 (meng2023towards): venue: International Conference on Computer Vision (ICCV), "
                "2023 -> IEEE/CVF International Conference on Computer Vision (ICCV), 2023" in n for n in news)
     assert any("Journal Papers #2 (zhang2024efficient): title:" in n for n in news)
@@ -121,7 +134,8 @@ def test_init_without_network_says_so_and_continues_as_offline(site):
         tables = dead.sources_config(arxiv={"query_url": "http://127.0.0.1:9/api/query", "max_tries": 1},
                                      s2={"api_url": "http://127.0.0.1:9", "max_tries": 1},
                                      openreview={"api2_url": "http://127.0.0.1:9", "api1_url": "http://127.0.0.1:9",
-                                                 "max_tries": 1})
+                                                 "max_tries": 1},
+                                     crossref={"api_url": "http://127.0.0.1:9", "max_tries": 1})
         (tmp / "dead.toml").write_text(tomli_w.dumps({"sources": tables}), encoding="utf-8")
         done = run_main("init", "--from-homepage", str(page), "--config", str(tmp / "config.toml"),
                        "--sources-from", str(tmp / "dead.toml"))

@@ -5,6 +5,7 @@ element or attribute that came from the input."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -39,6 +40,7 @@ HOSTILE = ("<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil.
            "{: .cls} *em* _u_ `code` **b** |a|b| back\\slash a -- b --- c ... << >> \"q\" 'q' :smile: "
            "\u202eoverride\u202c \x1b[2Jclear \x07bell \x00nul שלום")
 AUTHORS = ["1. Alpha", "- Beta", "{{ page.x }}", "# Gamma", ": Delta", "---", "+ Eps", "Mingqing Xiao"]
+CROSSREF_AUTHORS = ["2) Zeta", "= Eta", "<b>Theta</b>", "Mingqing Xiao", "|Iota|"]
 DOIS = {"sici": "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0",
         "liquid": "10.1234/{{site.title}}", "raw": '10.1234/{%raw%}x"`'}
 ALLOWED_TAGS = {"html", "body", "div", "h2", "h3", "ol", "li", "p", "strong", "em", "a", "br", "font"}
@@ -50,10 +52,10 @@ def _shown(text: str) -> str:
 
 
 def _hostile_fixtures(tmp_path):
-    """The seed answers with hostile text: S2 (title, authors, venue, DOIs), arXiv (title, journal_ref)
-    and OpenReview (title, venue words)."""
-    batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
-    frontiers = batch[6]
+    """The seed answers with hostile text: S2 (title, authors, venue, DOIs), arXiv (title, journal_ref),
+    OpenReview (title, venue words) and Crossref (title, authors, container-title)."""
+    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+    frontiers = batch[7]
     frontiers.update(title="S2 " + HOSTILE, venue="Journal of " + HOSTILE, publicationVenue=None, journal=None,
                      authors=[{"authorId": None, "name": name} for name in AUTHORS])
     batch[1]["externalIds"]["DOI"] = DOIS["sici"]            # SLTT: no config link, the DOI makes the link
@@ -72,7 +74,16 @@ def _hostile_fixtures(tmp_path):
     notes = json.loads((SEED / "openreview" / "api2_notes_seed.json").read_text(encoding="utf-8"))
     notes["notes"][0]["content"]["title"] = {"value": "OpenReview " + HOSTILE}
     notes["notes"][0]["content"]["venue"] = {"value": "ICLR 2024 <b>Oral</b>"}
-    return batch, feed, notes
+    works = json.loads((SEED / "crossref" / "works_seed.json").read_text(encoding="utf-8"))
+    items = works["message"]["items"]
+    items[:] = [w for w in items if w["DOI"] != "10.3389/fnins.2023.1303564"]  # Frontiers: S2 decides
+    sampling = next(w for w in items if w["DOI"] == "10.1016/j.neunet.2024.106121")  # Crossref alone knows it
+    # Crossref's text is JATS: literal < > & come as entities, markup as tags (removed)
+    sampling.update({"title": ["Crossref " + html.escape(HOSTILE, quote=False) + " <i>jats</i>"],
+                     "container-title": ["Journal of Crossref " + html.escape(HOSTILE, quote=False)],
+                     "short-container-title": [],
+                     "author": [{"name": name, "sequence": "additional", "affiliation": []} for name in CROSSREF_AUTHORS]})
+    return batch, feed, notes, works
 
 
 def _build(tmp_path, page_text: str) -> tuple[subprocess.CompletedProcess, object]:
@@ -90,12 +101,13 @@ def _build(tmp_path, page_text: str) -> tuple[subprocess.CompletedProcess, objec
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("jekyll")
-    batch, feed, notes = _hostile_fixtures(tmp_path)
+    batch, feed, notes, works = _hostile_fixtures(tmp_path)
     homepage = marked_homepage(tmp_path / "about.md")
     with ReplayServer([SEED]) as server:
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
         server.faults["/arxiv/"] = Fault(status=200, body=feed.encode(), headers={"Content-Type": "application/atom+xml"})
         server.faults["/or2/"] = Fault(status=200, body=json.dumps(notes).encode())
+        server.faults["/crossref/"] = Fault(status=200, body=json.dumps(works).encode())
         base = tmp_path / "ids-only.toml"  # without the page's words kept by init: the sources' text shows
         text = "\n".join(line for line in (SEED.parents[2] / "config.toml").read_text(encoding="utf-8").splitlines()
                          if "# sources:" not in line)
@@ -141,7 +153,7 @@ def _entries(tree) -> list:
 def test_every_title_author_list_and_venue_shows_as_written(rendered):
     entries = {" ".join(li.find(".//strong").text_content().split()): li for li in _entries(rendered["tree"])}
     hostile = [p for p in rendered["papers"] if "alert(1)" in p["title"]]
-    assert {p["title"].split()[0] for p in hostile} == {"S2", "arXiv", "OpenReview", "Config"}
+    assert {p["title"].split()[0] for p in hostile} == {"S2", "arXiv", "OpenReview", "Config", "Crossref"}
     for paper in rendered["papers"]:
         li = entries[" ".join(paper["title"].split())]  # the text shown is the title the run chose
         lines = [" ".join(part.split()) for part in li.find("p").text_content().split("\n")]
@@ -153,6 +165,9 @@ def test_every_title_author_list_and_venue_shows_as_written(rendered):
     assert s2["title"] == _shown("S2 " + HOSTILE)  # the source's text, cleaned once, nothing else changed
     assert s2["authors"] == AUTHORS and s2["venue"]["name"] == _shown("Journal of " + HOSTILE)
     assert "\u202e" not in json.dumps(rendered["papers"]) and "שלום" in s2["title"]
+    crossref = next(p for p in hostile if p["title"].startswith("Crossref "))
+    assert crossref["title"] == _shown("Crossref " + HOSTILE + " jats") and crossref["authors"] == CROSSREF_AUTHORS
+    assert crossref["field_sources"]["venue"] == "crossref" and "Journal of Crossref" in crossref["venue"]["name"]
 
 
 def test_control_characters_reach_no_output(rendered):

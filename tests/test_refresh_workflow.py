@@ -104,7 +104,7 @@ def test_workflow_step_commits_only_real_changes(homepage_repo, tmp_path):
         assert second.returncode == 0 and "No change to commit." in second.stdout
         assert git(homepage_repo, "rev-list", "--count", "HEAD") == commits
 
-        batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
+        batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
         batch[1]["venue"] = "Computer Vision and Pattern Recognition"  # SLTT, whose venue S2 gives
         batch[1]["publicationVenue"] = None
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
@@ -124,10 +124,11 @@ def test_second_run_within_max_age_sends_no_request(tmp_path, replay):
     config = write_config(tmp_path / "config.toml", replay)
     assert run_main("run", "--config", str(config)).returncode == 0
     sent = len(replay.log)
-    assert sent == 4
+    assert sent == 5  # arXiv 1, S2 1, OpenReview 2, Crossref 1
     again = run_main("run", "--config", str(config))
     assert again.returncode == 0 and len(replay.log) == sent
-    assert "8 fresh (stored less than max_age_h ago, not asked); 0 HTTP requests." in again.stdout
+    assert "arXiv: 8 requested, 0 found, 0 not found, 0 failed, 0 stale, 8 fresh (stored less than max_age_h ago, " \
+           "not asked); 0 HTTP requests." in again.stdout
     forced = run_main("run", "--refresh", "--config", str(config))
     assert forced.returncode == 0 and len(replay.log) == 2 * sent
 
@@ -310,7 +311,7 @@ def test_python_without_pubharvest_is_its_own_exit_code(offline_site, tmp_path, 
 def test_nul_in_fetched_metadata_is_committed_clean(homepage_repo, tmp_path):
     """A NUL byte in a source's title once made `git commit` fail while the job went green."""
     env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "RUNNER_TEMP": str(tmp_path), "PUBHARVEST_ARGS": ""}
-    batch = json.loads((SEED / "s2" / "paper_batch_seed_init.json").read_text(encoding="utf-8"))
+    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
     batch[1]["title"] = "Towards Memory-\x00 and\x1b[2J Time-Efficient Backpropagation"
     with ReplayServer([SEED]) as server:
         server.faults["/s2/"] = Fault(status=200, body=json.dumps(batch).encode())
