@@ -85,10 +85,11 @@ def server():
 
 
 def source_settings(server: ReplayServer, source: str, **extra):
-    """The settings dataclass of ``source`` ("arxiv", "s2", "openreview") pointed at ``server``."""
-    from harvest.settings import ArxivSettings, OpenReviewSettings, S2Settings
+    """The settings dataclass of ``source`` ("arxiv", "s2", "openreview", "crossref") pointed at ``server``."""
+    from harvest.settings import ArxivSettings, CrossrefSettings, OpenReviewSettings, S2Settings
 
-    cls = {"arxiv": ArxivSettings, "s2": S2Settings, "openreview": OpenReviewSettings}[source]
+    cls = {"arxiv": ArxivSettings, "s2": S2Settings, "openreview": OpenReviewSettings,
+           "crossref": CrossrefSettings}[source]
     return cls(**{**server.sources_config()[source], **extra})
 
 

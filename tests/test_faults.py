@@ -22,6 +22,11 @@ NAME = {"arxiv": "arXiv", "s2": "Semantic Scholar", "openreview": "OpenReview", 
 def error_body(source: str, status: int) -> bytes:
     if source == "arxiv":
         return (RECORDED / "arxiv" / "id_abc_error_http400.xml").read_bytes()
+    if source == "crossref":  # its recorded 400 (JSON validation failure) and 404 (plain text); else text
+        if status == 400:
+            return (RECORDED / "crossref" / "works_validation_failure_400.json").read_bytes()
+        return (RECORDED / "crossref" / "work_404_10.1371_notarealdoi.txt").read_bytes() if status == 404 else \
+            f"HTTP {status}".encode()
     if source == "s2":
         key = "error" if status in (400, 404) else "message"
         return json.dumps({key: f"status {status}"}).encode()
@@ -29,6 +34,8 @@ def error_body(source: str, status: int) -> bytes:
 
 
 def malformed(source: str) -> bytes:
+    if source == "crossref":
+        return b'{"status": "ok", "message-type": "work-list", "message": {"items": [{"DOI": '
     return b"<?xml version='1.0'?><feed><entry><id>http://arxiv" if source == "arxiv" else b'{"notes": [{"id": '
 
 
@@ -84,7 +91,7 @@ def assert_section_kept(tmp_path):
     assert len(parse_publications(now.decode("utf-8"))) == 14
 
 
-@pytest.mark.parametrize("source", ["arxiv", "s2", "openreview"])
+@pytest.mark.parametrize("source", ["arxiv", "s2", "openreview", "crossref"])
 @pytest.mark.parametrize("fault, make, says", FAULTS, ids=[f[0] for f in FAULTS])
 def test_fault(tmp_path, capsys, source, fault, make, says):
     with ReplayServer([SEED]) as server:
