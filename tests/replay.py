@@ -444,7 +444,8 @@ def _record_command(args: argparse.Namespace) -> int:
         upstreams[prefix] = url.rstrip("/")
     with ReplayServer(record_to=out, upstreams=upstreams) as server, tempfile.TemporaryDirectory() as tmp:
         tables = server.sources_config()
-        for name in tables:  # keep real politeness while recording
+        local = all(urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1") for url in upstreams.values())
+        for name in tables if not local else ():  # keep real politeness while recording the real APIs
             tables[name].pop("delay_s")
             tables[name].pop("backoff_s")
         data["sources"] = tables

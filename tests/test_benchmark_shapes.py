@@ -9,12 +9,13 @@ import math
 from benchmarks.refresh import baseline, ours
 
 
-def test_refresh_of_250_papers_sits_on_the_batch_floor():
-    result = ours(250, latency_s=0.0, scale=0.0)
-    assert result["found"] == {"arxiv": 250, "openreview": 250, "s2": 250}
+def test_refresh_of_150_papers_sits_on_the_batch_floor():
+    result = ours(150, latency_s=0.0, scale=0.0)
+    assert result["found"] == {"arxiv": 150, "openreview": 150, "s2": 150} and result["found_crossref"] == 150
     counts = result["requests"]
-    assert counts["arxiv"] == math.ceil(250 / 100) and counts["s2"] == math.ceil(250 / 500)
-    assert counts["or2"] == math.ceil(250 / 100) and counts["or1"] == math.ceil(125 / 100)
+    assert counts["arxiv"] == math.ceil(150 / 100) and counts["s2"] == math.ceil(150 / 500)
+    assert counts["or2"] == math.ceil(150 / 100) and counts["or1"] == math.ceil(75 / 100)
+    assert counts["crossref"] == math.ceil(150 / 50)  # the DOIs S2 names, asked once S2 has answered
 
 
 def test_baseline_sends_one_request_per_id_and_finds_the_same():

@@ -46,7 +46,7 @@ FAULTS = [
     ("http429", lambda src: Fault(status=429, body=error_body(src, 429)), r"HTTP 429"),
     ("http429-retry-after", lambda src: Fault(status=429, body=error_body(src, 429), headers={"Retry-After": "0"}),
      r"HTTP 429"),
-    ("timeout", lambda src: Fault(delay_s=1.0), r"no answer within 0\.3 s"),
+    ("timeout", lambda src: Fault(delay_s=0.8), r"no answer within 0\.2 s"),
     ("dropped", lambda src: Fault(drop=True), r"could not connect|broke off"),
     ("truncated", lambda src: Fault(truncate=True), r"broke off|malformed|cut-off|not its JSON"),
     ("malformed", lambda src: Fault(status=200, body=malformed(src)), r"malformed|not its JSON"),
@@ -69,7 +69,7 @@ def run_with(tmp_path, capsys, server: ReplayServer, *, deadline_s: float = 30, 
         stored = json.loads(path.read_text(encoding="utf-8"))
         del stored["sources"][forget[0]][forget[1]]
         path.write_text(json.dumps(stored), encoding="utf-8")
-    overrides = {name: {"max_tries": 2, "timeout_s": 0.3, "backoff_s": 0.01, **source_overrides.get(name, {})}
+    overrides = {name: {"max_tries": 2, "timeout_s": 0.2, "backoff_s": 0.01, **source_overrides.get(name, {})}
                  for name in ("arxiv", "s2", "openreview", "crossref")}
     base = ROOT / "config.toml"
     if ids_only:  # without the page's wording kept by init: every field comes from the sources
@@ -129,10 +129,10 @@ def test_source_that_suddenly_finds_nothing_keeps_the_stored_records(tmp_path, c
 def test_the_run_deadline_stops_fetching_and_emits_what_it_has(tmp_path, capsys):
     with ReplayServer([SEED]) as server:
         for prefix in PREFIX.values():
-            server.faults[prefix] = Fault(delay_s=2.5)
-        code, out, elapsed = run_with(tmp_path, capsys, server, deadline_s=0.8,
+            server.faults[prefix] = Fault(delay_s=2.0)
+        code, out, elapsed = run_with(tmp_path, capsys, server, deadline_s=0.5,
                                       arxiv={"timeout_s": 10}, s2={"timeout_s": 10}, openreview={"timeout_s": 10})
-    assert code == 4 and elapsed < 0.8 + 1.0, (elapsed, out)  # ends by the deadline (+ 1 s)
+    assert code == 4 and elapsed < 0.5 + 1.0, (elapsed, out)  # ends by the deadline (+ 1 s)
     # the three sources are asked side by side, so each one's timeout is cut to the deadline
     for name in ("arXiv", "OpenReview", "Semantic Scholar"):
         line = next(l for l in out.splitlines() if l.startswith(name + ":"))

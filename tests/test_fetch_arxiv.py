@@ -105,6 +105,6 @@ def test_server_error_is_retried_then_reported(server):
 
 
 def test_stalled_server_hits_the_timeout(server):
-    server.faults["/arxiv/"] = Fault(delay_s=1.5, status=200, times=1)
-    result = arxiv_source.fetch(["1605.08386"], settings(server, timeout_s=0.5, max_tries=1))
-    assert result.error is not None and "no answer within 0.5 s" in result.error.reason
+    server.faults["/arxiv/"] = Fault(delay_s=1.0, status=200, times=1)
+    result = arxiv_source.fetch(["1605.08386"], settings(server, timeout_s=0.2, max_tries=1))
+    assert result.error is not None and "no answer within 0.2 s" in result.error.reason

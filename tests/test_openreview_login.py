@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from harvest import openreview_source
 from harvest.openreview_auth import Credentials, Login
-from tests.conftest import RECORDED, SEED, marked_homepage, run_cli, source_settings, write_config
+from tests.conftest import RECORDED, SEED, marked_homepage, run_cli, run_main, source_settings, write_config
 from tests.replay import Fault, Gate, ReplayServer
 
 SEED_FORUMS = ["MeB86edZ1P", "Siv3nHYHheI", "f2Llmm_z5Sm", "v_KSmk9B5kt"]
@@ -134,11 +135,25 @@ def test_credentials_repr_shows_no_secret():
     assert PASSWORD not in repr(creds) and USER not in repr(creds) and "t0k3n" not in repr(creds)
 
 
-def _run(tmp_path, server, env=None, *args):
+def _run(tmp_path, server, env=None, *args, new_process: bool = True):
+    """The run on the seed config with the gate; in a new process (its log, -vv, is in stderr), or in
+    this one (faster; ``env`` set for the run's length)."""
     homepage = marked_homepage(tmp_path / "about.md")
     config = write_config(tmp_path / "config.toml", server, homepage=homepage)
-    return run_cli("-vv", "run", "--config", str(config), "--summary-md", str(tmp_path / "summary.md"),
-                   "--commit-message", str(tmp_path / "message.txt"), *args, env=env), homepage
+    argv = ("-vv", "run", "--config", str(config), "--summary-md", str(tmp_path / "summary.md"),
+            "--commit-message", str(tmp_path / "message.txt"), *args)
+    if new_process:
+        return run_cli(*argv, env=env), homepage
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        return run_main(*argv), homepage
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def test_run_with_credentials_gets_the_four_openreview_papers_and_leaks_nothing(tmp_path, gated):
@@ -159,7 +174,7 @@ def test_run_with_credentials_gets_the_four_openreview_papers_and_leaks_nothing(
 
 
 def test_run_without_credentials_loses_no_paper_and_says_what_is_missing(tmp_path, gated):
-    done, _ = _run(tmp_path, gated)
+    done, _ = _run(tmp_path, gated, new_process=False)
     assert done.returncode == 4, done.stdout + done.stderr
     out = done.stdout
     line = next(l for l in out.splitlines() if l.startswith("OpenReview:"))
@@ -177,10 +192,10 @@ def test_run_without_credentials_loses_no_paper_and_says_what_is_missing(tmp_pat
 
 def test_a_stored_harvest_stands_in_when_the_gate_closes(tmp_path, gated):
     env = {"OPENREVIEW_USERNAME": USER, "OPENREVIEW_PASSWORD": PASSWORD}
-    first, _ = _run(tmp_path, gated, env)
+    first, _ = _run(tmp_path, gated, env, new_process=False)
     assert first.returncode == 0, first.stderr
     before = (tmp_path / "output" / "publications.json").read_bytes()
-    second, _ = _run(tmp_path, gated, None, "--refresh")
+    second, _ = _run(tmp_path, gated, None, "--refresh", new_process=False)
     assert second.returncode == 4
     assert (tmp_path / "output" / "publications.json").read_bytes() == before  # awards and venues kept
     assert "stored records used for 4 IDs" in second.stdout and "OPENREVIEW_PASSWORD" in second.stdout

@@ -41,9 +41,9 @@ commit="${PUBHARVEST_COMMIT:-true}"
 
 command -v python >/dev/null 2>&1 \
   || fail 20 "no 'python' on PATH; set up Python first (actions/setup-python) and install pubharvest"
-if ! out="$(python -c 'import pipeline.cli, harvest' 2>&1)"; then
-  fail 20 "pubharvest is not installed for $(command -v python); run: python -m pip install <pubharvest>" "$out"
-fi
+not_installed() {
+  fail 20 "pubharvest is not installed for $(command -v python); run: python -m pip install <pubharvest>" "$1"
+}
 
 if [ "$commit" = "true" ]; then
   top="$(git rev-parse --show-toplevel 2>&1)" || fail 21 "not inside a git repository; nothing could be committed" "$top"
@@ -53,6 +53,7 @@ if [ "$commit" = "true" ]; then
   paths_out="$(python -m pipeline paths --config "$config" --inside "$top" 2>"$scratch/pubharvest-paths.err")"
   code=$?
   err="$(cat "$scratch/pubharvest-paths.err")"
+  if [[ "$code" != 0 && "$err" == *"No module named"* ]]; then not_installed "$err"; fi
   case "$code" in
     0) ;;
     3) if [[ "$err" == *"outside the repository"* ]]; then
@@ -61,6 +62,8 @@ if [ "$commit" = "true" ]; then
        fail 3 "pubharvest config error" "$err" ;;
     *) fail "$code" "python -m pipeline paths failed with exit code $code" "$err" ;;
   esac
+elif ! out="$(python -c 'import pipeline.cli, harvest' 2>&1)"; then
+  not_installed "$out"
 fi
 
 # shellcheck disable=SC2086  # PUBHARVEST_ARGS is a list of words
