@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="append the run summary as Markdown to PATH (e.g. $GITHUB_STEP_SUMMARY)")
     run.add_argument("--commit-message", metavar="PATH",
                      help="write a commit message listing added, removed and changed entries to PATH")
+    run.add_argument("--commit-message-base", metavar="FILE",
+                     help="with --commit-message: list the changes against this publications.json (the one the "
+                          "repository holds; a missing or empty FILE: none), not against the last run's")
     init = commands.add_parser(
         "init", help="write config.toml from an existing Publications section or _publications/ folder",
         description="Read the publication list you already have (an academicpages page, or its _publications/ "
@@ -153,11 +156,29 @@ def _run(args: argparse.Namespace) -> int:
             with open(args.summary_md, "a", encoding="utf-8") as handle:
                 handle.write(report.render_markdown())
         if args.commit_message and not args.dry_run:
+            if args.commit_message_base is not None:
+                report.committed_changes = _changes_since(Path(args.commit_message_base), config)
             writer.write_atomic(Path(args.commit_message), report.commit_message().encode("utf-8"))
     except (OSError, writer.WriteError) as exc:
         print(f"error: cannot write the summary or commit message: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     return report.exit_code()
+
+
+def _changes_since(base: Path, config) -> list:
+    """The entries added, removed or changed between ``base`` (a publications.json; missing or empty:
+    no papers) and the one this run left in the output folder."""
+    import json
+
+    from .run import PreviousPapers, section_changes
+
+    try:
+        old = base.read_bytes()
+    except FileNotFoundError:
+        old = b""
+    now = config.output.dir / "publications.json"
+    papers = json.loads(now.read_text(encoding="utf-8"))["papers"]
+    return section_changes(PreviousPapers(old or None, [], base), papers)
 
 
 def _init(args: argparse.Namespace) -> int:

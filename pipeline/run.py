@@ -59,6 +59,8 @@ class RunReport:
 
     Attributes:
         diff: unified diff of the section against the last one (set by --dry-run only, which prints it).
+        committed_changes: the changes against the repository's publications.json
+            (``--commit-message-base``), which the commit message then lists; None: the run's own.
     """
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
@@ -73,6 +75,7 @@ class RunReport:
     without_openreview: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     relaid: bool = False
+    committed_changes: list[Change] | None = None
 
     @property
     def stale(self) -> bool:
@@ -110,9 +113,10 @@ class RunReport:
                 lines.extend(f"  {line}" for line in self.without_openreview)
         return lines
 
-    def _change_lines(self, limit: int | None = None) -> list[str]:
+    def _change_lines(self, limit: int | None = None, changes: list[Change] | None = None) -> list[str]:
         lines = []
-        shown = [c for c in self.changes if c.kind != "unchanged"]
+        changes = self.changes if changes is None else changes
+        shown = [c for c in changes if c.kind != "unchanged"]
         for n, change in enumerate(shown):
             if limit is not None and n == limit:
                 lines.append(f"... and {len(shown) - limit:,} more entries changed ({len(shown):,} in all; the "
@@ -120,7 +124,7 @@ class RunReport:
                 break
             lines.append(f"{change.kind}: {change.title} ({change.key})")
             lines.extend(f"  {detail}" for detail in change.details)
-        unchanged = sum(c.kind == "unchanged" for c in self.changes)
+        unchanged = sum(c.kind == "unchanged" for c in changes)
         if self.relaid:
             lines.append("the section is laid out anew: its headings, their order or the papers under them are "
                          "not the page's (set [sections] to keep the page's layout)")
@@ -176,17 +180,19 @@ class RunReport:
         return "\n".join(out) + "\n"
 
     def commit_message(self) -> str:
-        """A commit message from the same change report: a subject with the counts, then one
-        line per added, removed or changed entry with what changed."""
+        """A commit message from the same change report (or, when set, from ``committed_changes``:
+        the changes against what the repository holds): a subject with the counts, then one line per
+        added, removed or changed entry with what changed."""
+        changes = self.changes if self.committed_changes is None else self.committed_changes
         counts = [f"{n} {kind}" for kind in ("added", "removed", "changed")
-                  if (n := sum(c.kind == kind for c in self.changes))]
+                  if (n := sum(c.kind == kind for c in changes))]
         if counts:
             subject = "Update publications: " + ", ".join(counts)
         elif any(not p.endswith(("harvest.json",)) for p in self.written):
             subject = "Update publications: section rewritten, no entry changed"
         else:
             subject = "Update publications: refresh stored records"
-        body = self._change_lines()
+        body = self._change_lines(changes=changes)
         if self.stale:
             body.append("Some sources failed; their stored records were used.")
         return subject + ("\n\n" + "\n".join(body) if body else "") + "\n"

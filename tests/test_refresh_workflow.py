@@ -191,6 +191,9 @@ def offline_site(homepage_repo, tmp_path):
     git(homepage_repo, "add", ".")
     git(homepage_repo, "commit", "-q", "-m", "config and stored harvest")
     git(homepage_repo, "push", "-q")
+    # An earlier run on this machine wrote the outputs but they were never committed (its commit failed):
+    # the job's own run finds nothing new, and must commit them with a message that says what they change.
+    assert run_main("run", "-q", "--offline", "--config", str(homepage_repo / "config.toml")).returncode == 0
     env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "RUNNER_TEMP": str(tmp_path),
            "PUBHARVEST_ARGS": "--offline"}
     return homepage_repo, env
@@ -226,6 +229,10 @@ def test_hook_refusing_the_commit_fails_the_job(offline_site):
     assert "Committed:" not in done.stdout and head(repo) == start
     assert git(repo, "diff", "--cached", "--name-only").strip() == ""  # nothing left staged
     assert (repo / "output" / "publications.md").is_file()  # the run's files are kept in the work tree
+    hook.unlink()  # fixed: the next job commits the files, and its message says what they change against HEAD
+    again = run_workflow_step(repo, env)
+    assert again.returncode == 0 and "Committed: Update publications: 14 added" in again.stdout, again.stdout
+    assert "No file changed." in again.stdout  # the run itself had nothing new to write
 
 
 def test_push_rejected_after_a_concurrent_push_fails_the_job(offline_site, tmp_path):
@@ -257,7 +264,7 @@ def test_detached_head_stops_before_the_run(offline_site):
     done = run_workflow_step(repo, env)
     assert done.returncode == 21, done.stdout + done.stderr
     assert "::error::HEAD is detached" in done.stdout
-    assert not (repo / "output" / "publications.md").exists()  # nothing written that could not be committed
+    assert not Path(env["GITHUB_STEP_SUMMARY"]).exists()  # the run did not start: nothing it could not commit
 
 
 def test_homepage_outside_the_repository_is_refused_before_the_run(offline_site, tmp_path):
@@ -273,7 +280,7 @@ def test_homepage_outside_the_repository_is_refused_before_the_run(offline_site,
     done = run_workflow_step(repo, env)
     assert done.returncode == 22, done.stdout + done.stderr
     assert f"config.toml:{line}: output.homepage: {outside} is outside the repository" in done.stderr
-    assert outside.read_bytes() == before and not (repo / "output" / "publications.md").exists()
+    assert outside.read_bytes() == before and not Path(env["GITHUB_STEP_SUMMARY"]).exists()  # no run
 
 
 def test_failed_git_add_fails_the_job(offline_site):

@@ -30,7 +30,7 @@ def test_killed_mid_write_leaves_the_old_or_the_new_file(tmp_path):
     target = tmp_path / "about.md"
     target.write_bytes(b"old\n" * 400_000)
     whole = {b"old\n" * 400_000, b"new\n" * 400_000}
-    for delay in (0.05, 0.13, 0.21, 0.34, 0.55):
+    for delay in (0.02, 0.05, 0.09, 0.14, 0.2):  # kills at different moments of the write loop
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], cwd=ROOT, stdout=subprocess.PIPE)
         assert proc.stdout.readline().strip() == b"ready"
         time.sleep(delay)

@@ -66,8 +66,25 @@ elif ! out="$(python -c 'import pipeline.cli, harvest' 2>&1)"; then
   not_installed "$out"
 fi
 
+# The commit message lists the changes against what the repository holds, so that a run committing the files
+# an earlier run left uncommitted (its commit or push failed) says what the commit really changes.
+base_args=()
+if [ "$commit" = "true" ]; then
+  base="$scratch/pubharvest-committed-publications.json"
+  : > "$base"
+  while IFS= read -r path; do
+    case "$path" in
+      */publications.json|publications.json)
+        if [[ "$path" == /* ]]; then spec="HEAD:${path#"$top"/}"; else spec="HEAD:./$path"; fi
+        git show "$spec" > "$base" 2>/dev/null || : > "$base" ;;
+    esac
+  done <<< "$paths_out"
+  base_args=(--commit-message-base "$base")
+fi
+
 # shellcheck disable=SC2086  # PUBHARVEST_ARGS is a list of words
-python -m pipeline run --config "$config" --summary-md "$summary" --commit-message "$message" ${PUBHARVEST_ARGS:-}
+python -m pipeline run --config "$config" --summary-md "$summary" --commit-message "$message" "${base_args[@]}" \
+  ${PUBHARVEST_ARGS:-}
 code=$?
 case "$code" in
   0) ;;
