@@ -403,7 +403,7 @@ def csv_bytes(publications: list[Publication], config: Config) -> tuple[bytes, s
     """(the bytes of ``publications.csv``, the fingerprint of what they were made from).
 
     The fingerprint covers the rows (:func:`emit.csv_rows`, built without pandas), ``csv_bom``, the
-    code of :mod:`pipeline.emit` and pandas' version. When it is the one the last run on this
+    code of :mod:`pipeline.emit.tables` and pandas' version. When it is the one the last run on this
     machine remembered (``store.emitted_path``) and the file still holds the bytes that run wrote,
     those bytes are the answer and pandas, two thirds of an unchanged offline run's CPU, is not
     imported; otherwise :func:`emit.render_csv` makes them.
@@ -411,7 +411,7 @@ def csv_bytes(publications: list[Publication], config: Config) -> tuple[bytes, s
     from importlib import metadata
 
     rows = emit.csv_rows(publications)
-    code = hashlib.sha256(Path(emit.__file__).read_bytes()).hexdigest()
+    code = hashlib.sha256(Path(emit.tables.__file__).read_bytes()).hexdigest()
     fingerprint = hashlib.sha256(json.dumps([code, metadata.version("pandas"), config.output.csv_bom, rows],
                                             default=str).encode()).hexdigest()
     path = config.output.dir / "publications.csv"
