@@ -100,6 +100,7 @@ def s2_paper(i: int) -> dict:
         "publicationTypes": ["JournalArticle"],
         "publicationDate": "2024-01-10",
         "journal": {"name": "ArXiv", "volume": f"abs/{arxiv_id(i)}"} if venue == "arXiv.org" else {"pages": "1-10"},
+        "citationCount": i % 97,
         "authors": [{"authorId": str(i), "name": a} for a in authors(i)],
     }
 

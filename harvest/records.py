@@ -62,6 +62,7 @@ class SourceRecord:
             Crossref ``(type,)`` (e.g. ``("posted-content",)``).
         comment, journal_ref: arXiv ``<arxiv:comment>`` and ``<arxiv:journal_ref>``.
         pii: the Elsevier PII among Crossref's ``alternative-id`` (``S0893608024000352``), else None.
+        citation_count: S2 ``citationCount`` (citations S2 counts, as of ``fetched_at``), else None.
     """
 
     source: str
@@ -90,6 +91,7 @@ class SourceRecord:
     comment: str | None = None
     journal_ref: str | None = None
     pii: str | None = None
+    citation_count: int | None = None
 
     def __post_init__(self) -> None:
         # Text from outside is cleaned once, here (harvest.sanitize): every record, fetched or

@@ -44,7 +44,7 @@ API_KEY_ENV = "S2_API_KEY"
 
 #: The fields asked of ``/paper/batch``; everything the merge reads and nothing heavier.
 FIELDS = ["title", "authors", "year", "venue", "publicationVenue", "journal", "externalIds",
-          "publicationDate", "publicationTypes"]
+          "publicationDate", "publicationTypes", "citationCount"]
 
 # The package logs headers (and so the API key) at DEBUG, and every ID a batch does not find in one
 # WARNING line (500 IDs, 10 KB; the run summary lists them, shortened); httpcore logs request internals.
@@ -127,6 +127,8 @@ def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> Sou
         s2_paper_id=raw.get("paperId") or None,
         corpus_id=int(corpus) if isinstance(corpus, (int, str)) and str(corpus).isdigit() else None,
         publication_types=tuple(raw.get("publicationTypes") or ()),
+        citation_count=raw["citationCount"] if type(raw.get("citationCount")) is int and raw["citationCount"] >= 0
+        else None,
     )
 
 

@@ -27,15 +27,21 @@ from harvest.sanitize import clean
 from .venue_text import KINDS as VENUE_KINDS
 
 __all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "SectionStyle", "load", "loads", "load_sources",
-           "SECTIONS"]
+           "SECTIONS", "Formats", "FORMAT_PATHS"]
 
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
 
 _ID_KEYS = ("arxiv", "openreview", "doi", "s2", "pii")
 _PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links",
-               "labels")
-_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", "venue_names")
+               "labels", "selected")
+_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", "venue_names", "formats")
+#: ``[formats]`` keys naming a file or folder the run writes, with what each holds.
+FORMAT_PATHS = {"bibtex": "BibTeX (al-folio's _bibliography/papers.bib)",
+                "csl_json": "CSL-JSON", "rendercv": "RenderCV publication entries (YAML)",
+                "academicpages": "the academicpages _publications/ collection folder",
+                "hugo": "the Hugo Blox content/publication/ folder"}
+_FORMAT_KEYS = (*FORMAT_PATHS, "hugo_author")
 _LINK_KINDS = ("openreview", "link", "arxiv", "code")
 _RUN_KEYS = ("deadline_s", "max_age_h")
 _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
@@ -77,6 +83,34 @@ class OutputConfig:
     end_marker: str = "<!-- pubharvest:end -->"
 
 
+@dataclass(frozen=True)
+class Formats:
+    """``[formats]``: the homepage and CV formats written besides the section, CSV and JSON.
+
+    Each path is resolved against the config file's folder; None means the format is not written.
+
+    Attributes:
+        bibtex: a BibTeX file (al-folio reads ``_bibliography/papers.bib``); an existing file is merged.
+        csl_json: a CSL-JSON file (citeproc, Pandoc, Zotero).
+        rendercv: a RenderCV YAML file holding ``cv.sections.Publications``.
+        academicpages: the ``_publications`` collection folder of an academicpages site.
+        hugo: the ``content/publication`` folder of a Hugo Blox site (one bundle per paper).
+        hugo_author: the Hugo Blox author slug written for the owner (``me``: the theme links and bolds
+            ``content/authors/me``), or None to write the owner's name.
+    """
+
+    bibtex: Path | None = None
+    csl_json: Path | None = None
+    rendercv: Path | None = None
+    academicpages: Path | None = None
+    hugo: Path | None = None
+    hugo_author: str | None = "me"
+
+    def paths(self) -> list[tuple[str, Path]]:
+        """(format, path) for every format written, in :data:`FORMAT_PATHS` order."""
+        return [(name, getattr(self, name)) for name in FORMAT_PATHS if getattr(self, name) is not None]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Entry:
     """One ``[[paper]]`` of config.toml: the IDs to fetch and the owner's overrides.
@@ -111,6 +145,7 @@ class Entry:
     link: str | None = None
     links: tuple[tuple[str, str], ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    selected: bool = False
 
     def identifiers(self) -> set[str]:
         """Namespaced identifier keys (``arxiv:...``, ``doi:...``, ``openreview:...``, ``s2:...``)."""
@@ -172,6 +207,7 @@ class Config:
     section_group: str = "kind"
     section_bullet: str = ""
     section_heading: str = "###"
+    formats: Formats = field(default_factory=Formats)
 
     @property
     def section_style(self) -> SectionStyle:
@@ -359,6 +395,11 @@ def _entry(check: _Checker, raw: Any, index: int, line: int | None) -> Entry:
                                                        f"{', '.join(_LINK_KINDS)}, e.g. labels = {{ arxiv = \"arXiv\" }}",
                              kline("labels"))
         values["labels"] = {k: clean(v).strip() for k, v in labels.items()}
+    if "selected" in raw:
+        if not isinstance(raw["selected"], bool):
+            raise check.fail(f"{where}, key 'selected'", f"expected true or false, got {raw['selected']!r}",
+                             kline("selected"))
+        values["selected"] = raw["selected"]
     if not any(values.get(kind) for kind in _ID_KEYS) and not values.get("title"):
         raise check.fail(where, "a paper needs an ID (arxiv, openreview, doi, s2 or pii) or, for a paper no API "
                                 "knows, a title, authors, venue and year", line)
@@ -605,11 +646,48 @@ def loads(text: str, path: str | Path) -> Config:
                     max_age_h=float(max_age),
                     venues=_venues(check, raw.get("venue", [])),
                     venue_names=_venue_names(check, raw.get("venue_names", {}), _venues(check, raw.get("venue", []))),
+                    formats=_formats(check, raw.get("formats", {}), base, output),
                     **_sections(check, raw.get("sections", {})))
     if not papers:
         raise check.fail("paper", "no [[paper]] listed; add one per paper (see README, 'Configuration'). "
                                   "A run with none would empty the publication list")
     return config
+
+
+def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> Formats:
+    if not isinstance(raw, dict):
+        raise check.fail("formats", "expected a table [formats]", _table_line(check.text, "formats"))
+    check.unknown_keys(raw, _FORMAT_KEYS, "formats")
+    where = _table_line(check.text, "formats")
+    values: dict[str, Any] = {}
+    taken = {output.dir / name: "[output] dir" for name in ("publications.md", "publications.csv",
+                                                            "publications.json", "harvest.json", "owned.json")}
+    if output.homepage:
+        taken[output.homepage] = "[output] homepage"
+    for name, what in FORMAT_PATHS.items():
+        if name not in raw:
+            continue
+        line = _key_line(check.text, where, name)
+        target = base / check.string(raw[name], f"formats.{name}", line)
+        folder = name in ("academicpages", "hugo")
+        if folder and target.exists() and not target.is_dir():
+            raise check.fail(f"formats.{name}", f"{target} is a file; {name} names a folder ({what})", line)
+        if not folder and target.is_dir():
+            raise check.fail(f"formats.{name}", f"{target} is a folder; name the file itself ({what})", line)
+        if target in taken or any(target == p or target in p.parents or p in target.parents for p in taken
+                                  if folder):
+            raise check.fail(f"formats.{name}", f"{target} is also written by {taken.get(target, 'another output')}; "
+                                                "give each output its own path", line)
+        taken[target] = f"formats.{name}"
+        values[name] = target
+    if "hugo_author" in raw:
+        slug = raw["hugo_author"]
+        if slug is not False and not (isinstance(slug, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", slug)):
+            raise check.fail("formats.hugo_author", f"expected an author slug such as \"me\" (the folder name under "
+                                                    f"content/authors/), or false for the owner's name, got {slug!r}",
+                             _key_line(check.text, where, "hugo_author"))
+        values["hugo_author"] = slug or None
+    return Formats(**values)
 
 
 def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:

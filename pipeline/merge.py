@@ -92,6 +92,12 @@ class Publication:
         links: (label, URL) pairs in display order; link_kinds: the kind of each ("openreview", "link",
             "arxiv", "code", or a named link's own name), so a link keeps its kind under any label.
         field_sources: field name -> "config", "arxiv", "openreview", "s2" or "doi".
+        date: ``YYYY-MM-DD`` (or ``YYYY-MM``) publication date of the record that gave ``year``
+            (S2 ``publicationDate``, Crossref ``issued``, arXiv v1 date), None when it gives none or
+            when the year came from config or a venue.
+        selected: config ``selected`` (al-folio's selected papers, Hugo Blox ``featured``).
+        citations: S2 ``citationCount``, None without an S2 record; citations_read: the date (UTC,
+            ``YYYY-MM-DD``) that S2 record was fetched.
         stale: "source (fetched YYYY-MM-DD)" for each record that came from an earlier run.
     """
 
@@ -115,6 +121,10 @@ class Publication:
     link_kinds: tuple[str, ...] = ()
     field_sources: dict[str, str] = field(default_factory=dict)
     stale: tuple[str, ...] = ()
+    date: str | None = None
+    selected: bool = False
+    citations: int | None = None
+    citations_read: str | None = None
 
     def link_of(self, kind: str) -> str | None:
         """The URL of the link of ``kind`` ("openreview", "link", "arxiv", "code", or a named link),
@@ -389,6 +399,9 @@ class _Merger:
                 candidates.append((rule.source, recs[rule.source].year))
         source, year = _first(*candidates)
         sources["year"] = source or "none"
+        dated = recs.get(source) if source in recs else None
+        date = dated.publication_date if dated and year and (dated.publication_date or "").startswith(f"{year}-") \
+            else None
         if choice:
             sources["venue"] = venue_source
             sources["venue_name"] = choice.name_from if venue.name == choice.venue.name else "config [venue_names]"
@@ -472,7 +485,9 @@ class _Merger:
             arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
             openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,
             corpus_id=s2.corpus_id if s2 else None, links=tuple(links), link_kinds=tuple(kinds),
-            field_sources=sources, stale=stale,
+            field_sources=sources, stale=stale, date=date, selected=entry.selected,
+            citations=s2.citation_count if s2 else None,
+            citations_read=s2.fetched_at[:10] if s2 and s2.citation_count is not None else None,
         )
 
     def _version_of_record_authors(self, entry: Entry, ax: SourceRecord,

@@ -76,6 +76,21 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     relaid: bool = False
     committed_changes: list[Change] | None = None
+    removed_files: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+    def _files(self, paths: list[str]) -> str:
+        """``paths`` for a summary line, those in a collection folder counted per folder."""
+        shown: list[str] = []
+        counted: dict[str, int] = {}
+        for path in paths:
+            folder = next((f for f in self.folders if path.startswith(f.rstrip("/") + "/")), None)
+            if folder is None:
+                shown.append(path)
+            else:
+                counted[folder] = counted.get(folder, 0) + 1
+        shown += [f"{n} file{'' if n == 1 else 's'} in {folder}/" for folder, n in counted.items()]
+        return ", ".join(shown)
 
     @property
     def stale(self) -> bool:
@@ -142,7 +157,10 @@ class RunReport:
         lines.extend(self._change_lines(4 * SHOWN_LINES) if changed else
                      [*self._change_lines(), "No change in the publication list."])
         if not self.dry_run:
-            lines.append(f"written: {', '.join(self.written)}" if self.written else "No file changed.")
+            lines.append(f"written: {self._files(self.written)}" if self.written or self.removed_files
+                         else "No file changed.")
+            if self.removed_files:
+                lines.append(f"removed: {self._files(self.removed_files)}")
         lines.extend(f"note: {note}" for note in _first(self.notes, SHOWN_LINES, "notes"))
         lines.extend(f"warning: {warning}" for warning in _first(self.warnings, SHOWN_LINES, "warnings"))
         return "\n".join(lines)
@@ -266,6 +284,8 @@ def _publication_from_json(data: dict, index: int) -> Publication:
         links=tuple((link["label"], link["url"]) for link in data.get("links") or ()),
         link_kinds=tuple(link.get("kind", link["label"]) for link in data.get("links") or ()),
         field_sources={**(data.get("field_sources") or {})},
+        date=data.get("date"), selected=bool(data.get("selected")),
+        citations=(data.get("citations") or {}).get("count"), citations_read=(data.get("citations") or {}).get("read"),
     )
 
 
@@ -424,9 +444,15 @@ def csv_bytes(publications: list[Publication], config: Config) -> tuple[bytes, s
 
 
 def output_paths(config: Config) -> list[Path]:
-    """Every file a run writes: the outputs in ``config.output.dir``, then the homepage if one is set."""
+    """Every file a run writes: the outputs in ``config.output.dir``, the homepage if one is set, then
+    the files of the ``[formats]`` (:func:`pipeline.outputs.expected_paths`)."""
     paths = [config.output.dir / name for name in OUTPUT_FILES]
-    return paths + ([config.output.homepage] if config.output.homepage else [])
+    paths += [config.output.homepage] if config.output.homepage else []
+    if config.formats.paths():
+        from .outputs import expected_paths
+
+        paths += expected_paths(config)
+    return paths
 
 
 def run(config: Config, *, offline: bool = False, refresh: bool = False, dry_run: bool = False,
@@ -557,10 +583,21 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
         ]
         if not _same_records(keep, stored):  # an unchanged harvest (offline, all fresh) is not re-encoded
             files.append((out / "harvest.json", store.dump(keep)))
+        formats = None
+        if config.formats.paths():
+            from . import outputs
+
+            formats = outputs.plan(config, result.publications)
+            report.folders = [str(p) for p in (config.formats.academicpages, config.formats.hugo) if p]
+            files += formats.files
+            warnings.extend(formats.warnings)
+            report.notes.extend(formats.notes)
         report.warnings = warnings
         if dry_run:
             return report
         report.written = [str(path) for path in writer.write_all(files)]
+        if formats and formats.remove:
+            report.removed_files = [str(path) for path in writer.remove_files(formats.remove)]
         try:
             writer.write_atomic(checked_file, store.dump_checked(checked))
             writer.write_atomic(store.emitted_path(out), json.dumps({

@@ -8,14 +8,16 @@ nothing to commit.
 
 from __future__ import annotations
 
-import re
-
+import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
 __all__ = ["MarkerError", "WriteError", "write_atomic", "write_all", "splice", "find_markers", "remove_stale_temps",
-           "RunLock", "BusyError"]
+           "remove_files", "RunLock", "BusyError"]
+
+log = logging.getLogger(__name__)
 
 
 class MarkerError(Exception):
@@ -79,6 +81,26 @@ def remove_stale_temps(paths: list[Path]) -> list[Path]:
                 removed.append(tmp)
             except OSError:
                 continue
+    return removed
+
+
+def remove_files(paths: list[Path]) -> list[Path]:
+    """Delete ``paths`` (files the tool wrote and no longer writes), then each folder of theirs left
+    empty (a Hugo bundle); returns what was deleted. A file that cannot be deleted is left (logged)."""
+    removed = []
+    for path in paths:
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("could not remove %s: %s", path, exc.strerror or exc)
+            continue
+        try:
+            path.parent.rmdir()  # only when empty
+        except OSError:
+            pass
     return removed
 
 

@@ -99,6 +99,9 @@ def write_config(path: Path, server: ReplayServer, *, homepage: Path | None = No
     data = tomllib.loads(base.read_text(encoding="utf-8"))
     data["sources"] = server.sources_config(**(sources or {}))
     data["output"] = {"dir": str(output or path.parent / "output")}
+    for name, target in (data.get("formats") or {}).items():  # the demo's output/... paths, into this output
+        if isinstance(target, str) and target.startswith("output/"):
+            data["formats"][name] = str(Path(data["output"]["dir"]) / target[len("output/"):])
     if homepage:
         data["output"]["homepage"] = str(homepage)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -47,12 +47,25 @@ def init_config(server: ReplayServer, page: Path, config: Path) -> subprocess.Co
                           cwd=ROOT, capture_output=True, text=True)
 
 
+#: The repository's demo of every format (README, "Formats"): each written into output/.
+FORMATS = """
+[formats]  # every homepage and CV format, into output/ (README, "Formats"); on your site, e.g.
+bibtex = "output/papers.bib"                      # al-folio: "_bibliography/papers.bib"
+csl_json = "output/publications.csl.json"         # Pandoc --citeproc, Zotero
+rendercv = "output/publications.rendercv.yaml"    # rendercv render output/publications.rendercv.yaml
+academicpages = "output/_publications"            # academicpages: "_publications"
+hugo = "output/content/publication"               # Hugo Blox: "content/publication"
+"""
+
+
 def repo_config_text(made: str) -> str:
-    """The repository's config.toml from init's text: a header, and the homepage line commented out."""
+    """The repository's config.toml from init's text: a header, the homepage line commented out, and
+    the ``[formats]`` demo after ``[output]``."""
     body = re.sub(r'(?m)^homepage = .*\n', "", made)
     body = body.replace('dir = "output"\n', 'dir = "output"\n# homepage = "_pages/about.md"   # splice the section '
                                            'between the markers of this page\n', 1)
     body = "\n".join(line for line in body.splitlines() if not line.startswith("# Made by"))
+    body = body.replace("between the markers of this page\n", "between the markers of this page\n" + FORMATS, 1)
     return HEADER + body.lstrip("\n") + "\n"
 
 

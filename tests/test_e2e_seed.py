@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+from pathlib import Path
 import shutil
 
 import pytest
@@ -196,7 +197,7 @@ def test_json_traces_each_field_to_its_source(seed_run):
 
 def test_second_run_rewrites_nothing(seed_run, monkeypatch, capsys):
     tmp = seed_run["tmp"]
-    files = [*sorted((tmp / "output").iterdir()), seed_run["homepage"]]
+    files = [*sorted(p for p in (tmp / "output").rglob("*") if p.is_file()), seed_run["homepage"]]
     before = {f: (f.read_bytes(), os.stat(f).st_mtime_ns) for f in files}
     monkeypatch.setenv("XDG_CACHE_HOME", seed_run["env"]["XDG_CACHE_HOME"])  # the first run's last-checked times
     assert main(["run", "--config", str(seed_run["config"])]) == 0
@@ -212,7 +213,7 @@ def test_without_network_the_stored_harvest_stands_in(tmp_path, capsys):
     """README's main command on a machine without internet: every source fails, the section stays."""
     shutil.copytree(ROOT / "output", tmp_path / "output")
     shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
-    before = {f.name: f.read_bytes() for f in (tmp_path / "output").iterdir()}
+    before = {f.relative_to(tmp_path): f.read_bytes() for f in (tmp_path / "output").rglob("*") if f.is_file()}
     with ReplayServer([]) as dead:
         config = write_config(tmp_path / "config.toml", dead, output=tmp_path / "output",
                               sources={"arxiv": {"query_url": "http://127.0.0.1:9/api/query", "max_tries": 1},
@@ -224,9 +225,9 @@ def test_without_network_the_stored_harvest_stands_in(tmp_path, capsys):
     for name in ("arXiv", "OpenReview", "Semantic Scholar"):
         assert f"{name}: " in out and "Could not reach it" in out
     assert "8 stale" in out
-    after = {f.name: f.read_bytes() for f in (tmp_path / "output").iterdir()}
-    assert after["publications.md"] == before["publications.md"]
-    assert len(parse_publications(after["publications.md"].decode())) == 14
+    after = {f.relative_to(tmp_path): f.read_bytes() for f in (tmp_path / "output").rglob("*") if f.is_file()}
+    assert after[Path("output/publications.md")] == before[Path("output/publications.md")]
+    assert len(parse_publications(after[Path("output/publications.md")].decode())) == 14
     assert after == before, "a run that could reach no source changes no file"
 
 

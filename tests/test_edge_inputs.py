@@ -51,7 +51,7 @@ def test_unwritable_homepage_leaves_every_output_as_it_was(tmp_path, capsys):
     with ReplayServer([SEED]) as server:
         config = setup(tmp_path, server, homepage=page)
         (tmp_path / "output" / "publications.csv").unlink()  # a run that succeeds writes it again
-        before = {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()}
+        before = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()}
         if subprocess.run(["chattr", "+i", str(page)], capture_output=True).returncode != 0:
             pytest.skip("chattr +i is not available on this file system")
         try:
@@ -59,7 +59,7 @@ def test_unwritable_homepage_leaves_every_output_as_it_was(tmp_path, capsys):
         finally:
             subprocess.run(["chattr", "-i", str(page)], check=True)
     assert code == 1 and f"cannot write {page}" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()} == before
+    assert {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 

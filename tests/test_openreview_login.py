@@ -165,7 +165,7 @@ def test_run_with_credentials_gets_the_four_openreview_papers_and_leaks_nothing(
     hlop = next(p for p in papers if p["key"] == "xiao2024hebbian")
     assert hlop["field_sources"]["venue"] == "openreview" and hlop["venue"]["abbr"] == "ICLR"
     secrets = [PASSWORD, USER, *gated.gate.tokens]
-    files = [*(tmp_path / "output").iterdir(), homepage, tmp_path / "config.toml", tmp_path / "summary.md",
+    files = [*(p for p in (tmp_path / "output").rglob("*") if p.is_file()), homepage, tmp_path / "config.toml", tmp_path / "summary.md",
              tmp_path / "message.txt"]
     for secret in secrets:
         assert secret not in done.stdout and secret not in done.stderr, secret

@@ -139,10 +139,10 @@ def test_dry_run_writes_nothing_and_prints_the_diff(tmp_path, replay):
     base = config.read_text(encoding="utf-8").replace('key = "xiao2021training"',
                                                        'key = "xiao2021training"\nyear = 2099')
     config.write_text(base, encoding="utf-8")
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()}
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").rglob("*") if p.is_file()}
     done = run_main("run", "--dry-run", "--config", str(config))
     assert done.returncode == 0, done.stderr
-    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").iterdir()} == before
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (tmp_path / "output").rglob("*") if p.is_file()} == before
     assert "Dry run: nothing was written." in done.stdout
     assert "changed: Training Feedback Spiking Neural Networks by Implicit Differentiation on the Equilibrium " \
            "State (xiao2021training)\n  year: 2021 -> 2099" in done.stdout
@@ -211,7 +211,13 @@ def test_offline_site_commits_and_pushes(offline_site):
     assert "Committed: Update publications: 14 added" in done.stdout
     assert head(repo) == git(repo, "rev-parse", "origin/main").strip()
     committed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
-    assert committed == ["output/publications.csv", "output/publications.json", "output/publications.md"]
+    written = sorted(str(p.relative_to(repo)) for p in (repo / "output").rglob("*")
+                     if p.is_file() and p.name != "harvest.json")
+    assert committed == written  # the section, CSV and JSON, and every format the config chose
+    assert {"output/publications.md", "output/papers.bib", "output/publications.csl.json", "output/owned.json",
+            "output/_publications/xiao2024hebbian.md", "output/content/publication/xiao2024hebbian/cite.bib"} \
+        <= set(committed)
+    assert len([c for c in committed if c.startswith("output/_publications/")]) == 14
     assert not (repo / "output" / ".publications.md.k1ll3d.tmp").exists()  # the run removed it, unstaged
     assert git(repo, "status", "--porcelain").strip() == ""
 

@@ -49,7 +49,7 @@ def test_api_key_is_in_no_log_line_and_no_output_file(tmp_path, replay):
     sent = [r for r in replay.log if r["path"].startswith("/s2/")]
     assert sent and sent[0]["headers"]["x-api-key"] == key
     assert key not in done.stdout and key not in done.stderr
-    for path in [*(tmp_path / "output").iterdir(), homepage, config]:
+    for path in [*(p for p in (tmp_path / "output").rglob("*") if p.is_file()), homepage, config]:
         assert key.encode() not in path.read_bytes(), path
 
 

@@ -96,10 +96,11 @@ if [ "$commit" != "true" ]; then
   exit 0
 fi
 
-# Stage exactly the files the run writes that exist (the output folder's files and the homepage).
+# Stage exactly the files the run writes that exist (the output folder's files, the homepage, the formats'
+# files), and those of its files that git tracks and the run removed (a paper that left config).
 paths=()
 while IFS= read -r path; do
-  if [ -e "$path" ]; then paths+=("$path"); fi
+  if [ -e "$path" ] || git ls-files --error-unmatch -- "$path" >/dev/null 2>&1; then paths+=("$path"); fi
 done <<< "$paths_out"
 if [ "${#paths[@]}" -eq 0 ]; then
   echo "No change to commit."

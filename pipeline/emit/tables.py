@@ -49,7 +49,7 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
                 "openreview_forum": pub.openreview_forum or "", "s2_paper_id": pub.s2_paper_id or "",
                 "corpus_id": pub.corpus_id, "openreview_url": links.get("openreview", ""),
                 "arxiv_url": links.get("arxiv", ""), "link": links.get("link", ""), "code": links.get("code", ""),
-                "other_links": extra,
+                "other_links": extra, "citations": pub.citations, "citations_read": pub.citations_read or "",
             }.items()})
     return rows
 
@@ -68,7 +68,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False,
     Columns: key, section, title, authors ("; "-separated), venue (its label with track and host),
     venue_abbr, venue_kind, venue_track, year,
     award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
-    arxiv_url, link, code, other_links. IDs are written as text; cells that a spreadsheet
+    arxiv_url, link, code, other_links, citations (S2's count), citations_read (the date S2 was read,
+    ``YYYY-MM-DD``). IDs are written as text; cells that a spreadsheet
     would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
     ``bom`` prefixes a UTF-8 byte-order mark for Excel. ``rows``: :func:`csv_rows` of ``publications``,
     when the caller has them.
@@ -79,8 +80,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False,
         "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "venue_track", "year", "award",
         "arxiv_id",
         "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",
-        "link", "code", "other_links"])
-    for column in ("year", "arxiv_version", "corpus_id"):
+        "link", "code", "other_links", "citations", "citations_read"])
+    for column in ("year", "arxiv_version", "corpus_id", "citations"):
         frame[column] = frame[column].astype("Int64")
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
@@ -104,6 +105,9 @@ def json_papers(publications: Iterable[Publication]) -> list[dict]:
                 "links": [{"label": label, "url": url, "kind": kind}
                           for (label, url), kind in zip(pub.links, pub.link_kinds or [l for l, _ in pub.links])],
                 "field_sources": dict(pub.field_sources),
+                "date": pub.date, "selected": pub.selected,
+                "citations": ({"count": pub.citations, "source": "s2", "read": pub.citations_read}
+                              if pub.citations is not None else None),
             })
     return papers
 
