@@ -44,6 +44,7 @@ _VENUE_FIELD = {"inproceedings": "booktitle", "incollection": "booktitle", "arti
 _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
              "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _SPECIAL = re.compile(r"[\\{}&%$#_~^]")
+_DASHES = re.compile(r"-{2,}")
 # A word a style would lowercase but must not: a capital after its first letter (BERT, ImageNet, SNNs, 3D-CNN).
 _KEEP_CASE = re.compile(r"(?<![\w{])(\w*[A-Z]\w*[A-Z]\w*|\w+[A-Z]\w*|\d\w*[A-Z]\w*)(?![\w}])")
 
@@ -51,9 +52,11 @@ logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # it logs every block
 
 
 def latex(text: str, *, protect_case: bool = False) -> str:
-    """``text`` as a LaTeX-safe BibTeX value (without the enclosing braces): the ten specials escaped;
+    """``text`` as a LaTeX-safe BibTeX value (without the enclosing braces): the ten specials escaped,
+    runs of hyphens kept hyphens (``-{}-``, not LaTeX's en and em dashes);
     with ``protect_case``, words holding a capital after their first letter braced."""
     escaped = _SPECIAL.sub(lambda m: _SPECIALS[m.group()], text)
+    escaped = _DASHES.sub(lambda m: "-{}" * (len(m.group()) - 1) + "-", escaped)  # not an en or em dash
     return _KEEP_CASE.sub(r"{\1}", escaped) if protect_case else escaped
 
 
