@@ -122,8 +122,10 @@ def hung_source(n: int, latency_s: float, scale: float, source: str, deadline_s:
         what = f"answered: {found} of {n} found" if name not in result["errors"] else f"cut: {result['errors'][name]}"
         print(f"  {name}: {sent} requests sent; {what}")
     others = [s for s in ("arxiv", "openreview", "s2") if s != source]
-    ok = all(result["found"][s] == n for s in others) and result["wall_s"] <= deadline_s + 1.0
-    print("  healthy sources all answered and the run ended by the deadline (+ 1 s): " + ("yes" if ok else "NO"))
+    ok = (all(result["found"][s] == n for s in others) and result["found_crossref"] == n
+          and result["wall_s"] <= deadline_s + 1.0)
+    print("  healthy sources (Crossref with the DOIs S2 names) all answered and the run ended by the deadline "
+          "(+ 1 s): " + ("yes" if ok else "NO"))
     return 0 if ok else 1
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -122,31 +122,34 @@ def _fetch(source: str, ids: list[str], config: Config, deadline: float) -> Fetc
 def _fetch_crossref(asks: dict[str, tuple[list[str], list[str], set[str]]], futures: dict, config: Config,
                     stored: dict[str, dict[str, SourceRecord]], checked: dict[str, dict[str, str]], refresh: bool,
                     deadline: float) -> FetchResult:
-    """Crossref in two steps: at once, the IDs known before the run (config DOIs and PIIs, DOIs in
-    stored records); then, when arXiv and S2 have answered, the DOIs their new records name.
-    ``asks["crossref"]`` grows by the second step's IDs (all of them, asked or fresh)."""
+    """Crossref in steps: at once, the IDs known before the run (config DOIs and PIIs, DOIs in stored
+    records); then, as each of arXiv and S2 answers (whichever first), the DOIs its new records name,
+    so that a hung arXiv never keeps Crossref from the DOIs S2 gave. ``asks["crossref"]`` grows by the
+    later steps' IDs (all of them, asked or fresh)."""
     ids, ask, skip = asks["crossref"]
     result = _fetch("crossref", ask, config, deadline) if ask else FetchResult(source="crossref")
     learned: dict[str, dict[str, SourceRecord]] = {s: dict(stored[s]) for s in ("arxiv", "s2")}
-    for source in ("arxiv", "s2"):
-        future = futures.get(source)
-        if future is None:
-            continue
-        try:
-            learned[source].update(future.result(timeout=max(0.0, deadline - time.monotonic())).records)
-        except FutureTimeout:
-            continue
-    more = [i for i in plan(config, learned)["crossref"] if i not in ids]
-    if more and result.error is None:
-        fresh = set() if refresh else _fresh_ids("crossref", more, stored["crossref"], checked, config.max_age_h)
-        second = _fetch("crossref", [i for i in more if i not in fresh], config, deadline)
-        result.records.update(second.records)
-        result.not_found.extend(second.not_found)
-        result.requests += second.requests
-        result.error = second.error
-        ids.extend(more)
-        ask.extend(i for i in more if i not in fresh)
-        skip.update(fresh)
+    pending = {futures[source]: source for source in ("arxiv", "s2") if futures.get(source) is not None}
+    try:
+        for future in as_completed(pending, timeout=max(0.0, deadline - time.monotonic())):
+            try:
+                learned[pending[future]].update(future.result().records)
+            except Exception:  # that source's own failure is reported by its own result
+                continue
+            more = [i for i in plan(config, learned)["crossref"] if i not in ids]
+            if not more or result.error is not None:
+                continue
+            fresh = set() if refresh else _fresh_ids("crossref", more, stored["crossref"], checked, config.max_age_h)
+            step = _fetch("crossref", [i for i in more if i not in fresh], config, deadline)
+            result.records.update(step.records)
+            result.not_found.extend(step.not_found)
+            result.requests += step.requests
+            result.error = step.error
+            ids.extend(more)
+            ask.extend(i for i in more if i not in fresh)
+            skip.update(fresh)
+    except FutureTimeout:
+        pass  # the deadline: the DOIs of a source that has not answered are not asked
     return result
 
 

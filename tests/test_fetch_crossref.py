@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from harvest import crossref_source, http
+from harvest import crossref_source, http, s2_source
 from harvest.settings import CrossrefSettings
 from pipeline.venue_choice import from_crossref
 from pipeline.venues import default_table
@@ -160,3 +160,34 @@ def test_the_bibliographic_query_takes_only_a_work_that_agrees():
         server.faults["/crossref/"] = Fault(status=200, body=json.dumps(body).encode())
         record, why = crossref_source.search_bibliographic(title, "Jia Li", 2020, asked)
         assert record is None and why.startswith("2 works agree (10.1109/tpami.2020.3048430, 10.5555/placeholder")
+
+
+def test_a_hung_arxiv_never_keeps_crossref_from_the_dois_s2_names(tmp_path):
+    """SPIDE listed by its arXiv ID alone: its DOI is known only from S2's answer. arXiv never answers
+    before the deadline; Crossref is asked for S2's DOI as soon as S2 answers, and the run ends on time."""
+    import time
+
+    import tomli_w
+
+    from pipeline import config as config_module
+    from pipeline.fetch import fetch_sources
+
+    batch = json.loads((SEED / "s2" / "paper_batch_seed.json").read_text(encoding="utf-8"))
+    spide = next(p for p in batch if p and p["externalIds"].get("ArXiv") == "2302.00232")  # names the DOI
+    with ReplayServer([SEED]) as server:
+        server.faults["/arxiv/"] = Fault(delay_s=8)
+        server.add_answer("POST", "/s2/graph/v1/paper/batch", "fields=" + ",".join(s2_source.FIELDS),
+                          body=json.dumps([spide]).encode(), json_body={"ids": ["ARXIV:2302.00232"]})
+        path = tmp_path / "config.toml"
+        path.write_text(tomli_w.dumps({
+            "owner": {"name": "Mingqing Xiao"}, "output": {"dir": str(tmp_path / "output")},
+            "run": {"deadline_s": 3}, "sources": server.sources_config(arxiv={"timeout_s": 10, "max_tries": 1}),
+            "paper": [{"key": "spide", "arxiv": "2302.00232"}]}), encoding="utf-8")
+        config = config_module.load(path)
+        started = time.monotonic()
+        fetched = fetch_sources(config, {s: {} for s in ("arxiv", "openreview", "s2", "crossref")}, {},
+                                offline=False, refresh=True, deadline=started + config.deadline_s)
+        elapsed = time.monotonic() - started
+    record = fetched.harvest.records["crossref"]["10.1016/j.neunet.2023.01.026"]
+    assert record.venue_strings[0] == "Neural Networks" and fetched.reports["crossref"].requests == 1
+    assert fetched.reports["arxiv"].error and elapsed < 3 + 1.5

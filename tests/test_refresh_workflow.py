@@ -199,6 +199,24 @@ def offline_site(homepage_repo, tmp_path):
     return homepage_repo, env
 
 
+def test_a_paper_removed_from_config_has_its_files_removed_in_the_commit(offline_site):
+    repo, env = offline_site
+    assert run_workflow_step(repo, env).returncode == 0
+    data = tomllib.loads((repo / "config.toml").read_text(encoding="utf-8"))
+    data["paper"] = [p for p in data["paper"] if p["key"] != "xiao2020tdmpnet"]
+    (repo / "config.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "drop a paper")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Committed: Update publications: 1 removed" in done.stdout
+    status = dict(line.split("\t")[::-1] for line in
+                  git(repo, "show", "--name-status", "--format=", "HEAD").strip().splitlines())
+    assert status["output/_publications/xiao2020tdmpnet.md"] == "D"
+    assert status["output/content/publication/xiao2020tdmpnet/index.md"] == "D"
+    assert status["output/papers.bib"] == "M" and status["output/owned.json"] == "M"
+    assert git(repo, "status", "--porcelain").strip() == ""
+
+
 def head(repo) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
