@@ -94,11 +94,15 @@ def source_settings(server: ReplayServer, source: str, **extra):
 
 
 def write_config(path: Path, server: ReplayServer, *, homepage: Path | None = None, output: Path | None = None,
-                 base: Path = ROOT / "config.toml", sources: dict | None = None) -> Path:
-    """Write a copy of ``base`` (the repo's config by default) whose sources point at ``server``."""
+                 base: Path = ROOT / "config.toml", sources: dict | None = None, formats: bool = False) -> Path:
+    """Write a copy of ``base`` (the repo's config by default) whose sources point at ``server``.
+    ``formats``: keep its ``[formats]`` (moved into ``output``); by default they are left out, as the
+    tests of the section, CSV and JSON do not need them (tests/test_formats.py tests them)."""
     data = tomllib.loads(base.read_text(encoding="utf-8"))
     data["sources"] = server.sources_config(**(sources or {}))
     data["output"] = {"dir": str(output or path.parent / "output")}
+    if not formats:
+        data.pop("formats", None)
     for name, target in (data.get("formats") or {}).items():  # the demo's output/... paths, into this output
         if isinstance(target, str) and target.startswith("output/"):
             data["formats"][name] = str(Path(data["output"]["dir"]) / target[len("output/"):])

@@ -80,7 +80,7 @@ def main() -> int:
             print(done.stdout, done.stderr, file=sys.stderr)
             return done.returncode
         (ROOT / "config.toml").write_text(repo_config_text(made.read_text(encoding="utf-8")), encoding="utf-8")
-        config = write_config(Path(tmp) / "run.toml", server, output=ROOT / "output")
+        config = write_config(Path(tmp) / "run.toml", server, output=ROOT / "output", formats=True)
         done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--refresh", "--config", str(config)],
                               cwd=ROOT, text=True)
     if server.unmatched:

@@ -179,14 +179,17 @@ def test_report_options_refuse_to_overwrite_inputs(tmp_path, replay, option):
 # --- the git-failure matrix: every failed step fails the job, with git's words and its own exit code ---
 
 @pytest.fixture
-def offline_site(homepage_repo, tmp_path):
+def offline_site(homepage_repo, tmp_path, request):
     """``homepage_repo`` with a config and the stored harvest of a seed run, so that an offline run
-    writes the section, CSV and JSON (a change to commit) without any server."""
+    writes the section, CSV and JSON (a change to commit) without any server; with the repository's
+    ``[formats]`` (every format, into output/) when the test is marked ``formats``."""
     output = homepage_repo / "output"
     output.mkdir()
     shutil.copy(ROOT / "output" / "harvest.json", output / "harvest.json")
     data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
     data["output"] = {"dir": "output"}
+    if request.node.get_closest_marker("formats") is None:
+        data.pop("formats", None)
     (homepage_repo / "config.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
     git(homepage_repo, "add", ".")
     git(homepage_repo, "commit", "-q", "-m", "config and stored harvest")
@@ -199,6 +202,7 @@ def offline_site(homepage_repo, tmp_path):
     return homepage_repo, env
 
 
+@pytest.mark.formats
 def test_a_paper_removed_from_config_has_its_files_removed_in_the_commit(offline_site):
     repo, env = offline_site
     assert run_workflow_step(repo, env).returncode == 0
@@ -221,6 +225,7 @@ def head(repo) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+@pytest.mark.formats
 def test_offline_site_commits_and_pushes(offline_site):
     repo, env = offline_site
     (repo / "output" / ".publications.md.k1ll3d.tmp").write_text("left by a killed run", encoding="utf-8")
