@@ -22,7 +22,7 @@ from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
 
-__all__ = ["fetch", "to_record"]
+__all__ = ["fetch", "search_author", "author_query", "to_record"]
 
 log = logging.getLogger(__name__)
 SOURCE = "arxiv"
@@ -111,13 +111,13 @@ def _now() -> str:
 
 
 def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
-            deadline: float | None) -> list[arxiv.Result]:
+            deadline: float | None, search: arxiv.Search | None = None) -> list[arxiv.Result]:
     gate(SOURCE).wait(settings.delay_s)
     timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
     for adapter in client._session.adapters.values():
         adapter.timeout_s = timeout_s
-    client.page_size = len(batch)
-    search = arxiv.Search(id_list=batch, max_results=len(batch))
+    search = search or arxiv.Search(id_list=batch, max_results=len(batch))
+    client.page_size = search.max_results
     try:
         return list(client.results(search))
     except arxiv.HTTPError as exc:
@@ -175,4 +175,41 @@ def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = N
         result.not_found.extend(missing)
         log.info("arXiv: %d of %d IDs found in 1 request%s", len(batch) - len(missing), len(batch),
                  f"; not found: {', '.join(missing)}" if missing else "")
+    return result
+
+
+def author_query(name: str) -> str:
+    """The arXiv ``search_query`` for papers by ``name``: ``au:"First Last"`` (a phrase, so that
+    "Mingqing Xiao" does not match every Xiao)."""
+    return 'au:"' + " ".join(name.replace('"', " ").split()) + '"'
+
+
+def search_author(name: str, settings: ArxivSettings, *, max_results: int = 100,
+                  deadline: float | None = None) -> FetchResult:
+    """The arXiv entries of an author query (:func:`author_query`) in one request of up to
+    ``max_results`` entries, newest first. Namesakes come back too: the caller decides which are the
+    owner's. Returns a FetchResult keyed by versionless arXiv ID; ``error`` when the request failed.
+    """
+    result = FetchResult(source=SOURCE)
+    client = _client(settings)
+    search = arxiv.Search(query=author_query(name), max_results=max_results,
+                          sort_by=arxiv.SortCriterion.SubmittedDate)
+    url = client.query_url_format.format("search_query=" + author_query(name))
+    try:
+        entries, tries = with_retries(SOURCE, settings, lambda: _search(client, [], settings, deadline, search),
+                                      url=url, deadline=deadline)
+    except SourceError as exc:
+        result.requests += exc.tries
+        result.error = exc
+        log.info("%s", exc)
+        return result
+    result.requests += tries
+    fetched_at = _now()
+    for entry in entries:
+        try:
+            record = to_record(entry, fetched_at=fetched_at)
+        except IdError:
+            continue
+        result.records[record.arxiv_id] = record
+    log.info("arXiv: %d entries for %s", len(result.records), author_query(name))
     return result

@@ -28,7 +28,7 @@ from .openreview_auth import CHALLENGE, LOGIN_HINT, TOKEN_ENV, Credentials, Logi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import OpenReviewSettings
 
-__all__ = ["fetch", "to_record", "content_value"]
+__all__ = ["fetch", "fetch_author", "to_record", "content_value"]
 
 log = logging.getLogger(__name__)
 SOURCE = "openreview"
@@ -54,7 +54,7 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
     """Map one submission note (API 1 or API 2 JSON) to a SourceRecord.
 
     Values: ``forum`` (falls back to ``id``); ``content.title``; ``content.authors``;
-    ``content.venue`` as the venue string; ``content.venueid``; ``pdate`` (ms since epoch, the
+    ``content.authorids`` (profile IDs, parallel to the authors); ``content.venue`` as the venue string; ``content.venueid``; ``pdate`` (ms since epoch, the
     acceptance/publication date; ``odate`` or ``cdate`` when absent) as the publication date;
     the year from the ``venueid`` segment (``ICLR.cc/2024/Conference``), else from ``venue``,
     else from the date; the invitation's group (``NIPS.cc/2018/Workshop/CDNNRIA``) and the
@@ -74,6 +74,10 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
             break
     if year is None and date:
         year = int(date[:4])
+    authorids = content_value(content, "authorids")
+    ids_given = isinstance(authorids, list) and len(authorids) == len(authors)
+    named = [(a, i if isinstance(i, str) else "") for a, i in zip(authors, authorids if ids_given else [""] * len(authors))
+             if isinstance(a, str) and a.strip()]
     forum = note.get("forum") or note["id"]
     invitations = note.get("invitations") or ([note["invitation"]] if isinstance(note.get("invitation"), str) else [])
     group = next((i.split("/-/")[0] for i in invitations if isinstance(i, str) and "/-/" in i), None)
@@ -87,7 +91,8 @@ def to_record(note: dict[str, Any], *, api: int, fetched_at: str) -> SourceRecor
         source_id=f"api{api}:{note['id']}",
         fetched_at=fetched_at,
         title=title.strip() if isinstance(title, str) and title.strip() else None,
-        authors=tuple(a.strip() for a in authors if isinstance(a, str) and a.strip()),
+        authors=tuple(a.strip() for a, _ in named),
+        author_ids=tuple(i.strip() for _, i in named) if ids_given else (),
         year=year,
         publication_date=date,
         venue_strings=(venue.strip(),) if isinstance(venue, str) and venue.strip() else (),
@@ -115,13 +120,17 @@ class _Client:
     def get_notes(self, base_url: str, batch: list[str]) -> list[dict[str, Any]] | None:
         """One ``GET /notes?ids=`` (and one more after a fresh login when our token is refused);
         returns the notes, or None when the API answers NotFoundError."""
+        return self.get(base_url, {"ids": ",".join(batch)})
+
+    def get(self, base_url: str, params: dict[str, str]) -> list[dict[str, Any]] | None:
+        """One ``GET /notes`` with ``params``, as :meth:`get_notes`."""
         for renewed in (False, True):
             headers = self.login.headers(base_url, self.session)
             gate(SOURCE).wait(self.settings.delay_s)
             timeout_s = request_timeout(SOURCE, self.settings.timeout_s, self.deadline)
             self.sent += 1
             try:
-                response = self.session.get(base_url.rstrip("/") + "/notes", params={"ids": ",".join(batch)},
+                response = self.session.get(base_url.rstrip("/") + "/notes", params=params,
                                             headers=headers, timeout=timeout_s)
             except requests.RequestException as exc:
                 raise requests_failure(SOURCE, exc, timeout_s, self.settings.timeout_s) from None
@@ -230,4 +239,54 @@ def fetch(ids: list[str], settings: OpenReviewSettings, *, deadline: float | Non
     # Not found means: both APIs answered and neither holds the note.
     result.not_found = [i for i in wanted if i not in result.records and i in answered[2] and i in answered[1]]
     log.info("OpenReview: %d of %d forums found in %d requests", len(result.records), len(wanted), result.requests)
+    return result
+
+
+#: Notes per ``GET /notes?content.authorids=`` page: the API's maximum.
+AUTHOR_PAGE = 1000
+
+
+def fetch_author(profile_id: str, settings: OpenReviewSettings, *, deadline: float | None = None,
+                 login: Login | None = None) -> FetchResult:
+    """Every note whose ``content.authorids`` holds ``profile_id`` (``~First_Last1``), from API 2 and
+    from API 1: ``GET /notes?content.authorids=<id>&limit=1000&offset=<n>`` on each host, one request
+    per 1,000 notes, logged in as :func:`fetch` is.
+
+    Returns a FetchResult keyed by forum ID (submissions only: replies are skipped), the API 2 note
+    kept when both hosts hold a forum. Any failed request sets ``error`` (the other host is still
+    asked); the caller then treats the profile's list as unknown.
+    """
+    result = FetchResult(source=SOURCE)
+    login = login or Login(Credentials.from_env(), settings, deadline=deadline)
+    with requests.Session() as session:
+        session.headers["User-Agent"] = USER_AGENT
+        client = _Client(session, settings, deadline, login)
+        before = login.requests
+        for api, base_url in ((2, settings.api2_url), (1, settings.api1_url)):
+            try:
+                client.login.headers(base_url, session)
+                offset = 0
+                while True:
+                    params = {"content.authorids": profile_id, "limit": str(AUTHOR_PAGE), "offset": str(offset)}
+                    url = f"{base_url.rstrip('/')}/notes?content.authorids={profile_id}&offset={offset}"
+                    notes, _ = with_retries(SOURCE, settings, lambda: client.get(base_url, params), url=url,
+                                            deadline=deadline)
+                    fetched_at = _now()
+                    for note in notes or []:
+                        if not isinstance(note, dict) or (note.get("forum") and note.get("forum") != note.get("id")):
+                            continue  # a reply, not a submission
+                        try:
+                            record = to_record(note, api=api, fetched_at=fetched_at)
+                        except (KeyError, TypeError) as exc:
+                            log.warning("OpenReview API %d: skipping a malformed note (%s)", api, exc)
+                            continue
+                        result.records.setdefault(record.requested_id, record)
+                    if not notes or len(notes) < AUTHOR_PAGE:
+                        break
+                    offset += AUTHOR_PAGE
+            except SourceError as exc:
+                log.info("%s", exc)
+                result.error = result.error or exc
+        result.requests = client.sent + login.requests - before
+    log.info("OpenReview: profile %s holds %d forums (%d requests)", profile_id, len(result.records), result.requests)
     return result

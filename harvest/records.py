@@ -63,6 +63,9 @@ class SourceRecord:
         comment, journal_ref: arXiv ``<arxiv:comment>`` and ``<arxiv:journal_ref>``.
         pii: the Elsevier PII among Crossref's ``alternative-id`` (``S0893608024000352``), else None.
         citation_count: S2 ``citationCount`` (citations S2 counts, as of ``fetched_at``), else None.
+        author_ids: the source's ID of each author, parallel to ``authors`` (S2 ``authors[].authorId``,
+            "" where S2 has none; OpenReview ``content.authorids``: profile IDs ``~First_Last1`` or
+            emails); empty when the source gives none.
     """
 
     source: str
@@ -92,6 +95,7 @@ class SourceRecord:
     journal_ref: str | None = None
     pii: str | None = None
     citation_count: int | None = None
+    author_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Text from outside is cleaned once, here (harvest.sanitize): every record, fetched or

@@ -13,6 +13,7 @@ returns ``{}`` instead of raising, which ``get_papers`` would turn into "every I
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -36,7 +37,7 @@ from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import S2Settings
 
-__all__ = ["FIELDS", "fetch", "to_record"]
+__all__ = ["FIELDS", "fetch", "fetch_author", "to_record"]
 
 log = logging.getLogger(__name__)
 SOURCE = "s2"
@@ -88,7 +89,7 @@ def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> Sou
     ``venue`` (skipped when empty), ``publicationVenue.name`` and ``journal.name``, with HTML
     entities decoded once; ``publicationVenue.alternate_names``; ``publicationVenue.type``; ``externalIds`` gives ``ArXiv`` (no version), ``DOI``
     (an arXiv DOI is read as the arXiv ID), ``DBLP`` and ``CorpusId``; ``paperId``;
-    ``publicationTypes``.
+    ``publicationTypes``; ``citationCount``; ``authors[].authorId``.
     """
     ext = raw.get("externalIds") or {}
     venue = raw.get("publicationVenue") or {}
@@ -108,13 +109,16 @@ def to_record(raw: dict[str, Any], *, requested_id: str, fetched_at: str) -> Sou
         except IdError:
             doi = None
     corpus = ext.get("CorpusId", raw.get("corpusId"))
+    named = [a for a in raw.get("authors") or [] if isinstance(a, dict) and isinstance(a.get("name"), str)
+             and a["name"].strip()]
     return SourceRecord(
         source=SOURCE,
         requested_id=requested_id,
         source_id=str(raw.get("paperId") or requested_id),
         fetched_at=fetched_at,
         title=(raw.get("title") or "").strip() or None,
-        authors=tuple(a["name"].strip() for a in raw.get("authors") or [] if (a or {}).get("name")),
+        authors=tuple(a["name"].strip() for a in named),
+        author_ids=tuple(str(a.get("authorId") or "") for a in named) if any(a.get("authorId") for a in named) else (),
         year=raw.get("year") if isinstance(raw.get("year"), int) else None,
         publication_date=raw.get("publicationDate") or None,
         venue_strings=venue_strings,
@@ -139,8 +143,16 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
                           api_url=settings.api_url.rstrip("/"), retry=False)
     requester = _BatchRequester(timeout_s, len(batch))
     sch._AsyncSemanticScholar._requester = requester
+    _mapped(lambda: sch.get_papers(batch, fields=FIELDS, return_not_found=True), timeout_s, settings)
+    assert requester.data is not None
+    return requester.data
+
+
+def _mapped(call, timeout_s: float, settings: S2Settings) -> Any:
+    """``call()`` with the package's and httpx's exceptions turned into Transient (retried) or
+    SourceError (the source stops), as :func:`harvest.http.with_retries` expects."""
     try:
-        sch.get_papers(batch, fields=FIELDS, return_not_found=True)
+        return call()
     except tenacity.RetryError as exc:  # retry=False wraps the 429 ConnectionRefusedError
         inner = exc.last_attempt.exception()
         if isinstance(inner, ConnectionRefusedError):
@@ -170,9 +182,56 @@ def _post_batch(batch: list[str], settings: S2Settings, deadline: float | None) 
     except BadQueryParametersException as exc:
         raise SourceError(SOURCE, f"Semantic Scholar rejected the request: {exc}", status=400) from exc
     except ObjectNotFoundException as exc:
-        raise SourceError(SOURCE, f"Semantic Scholar answered not found for the batch: {exc}", status=404) from exc
-    assert requester.data is not None
-    return requester.data
+        raise SourceError(SOURCE, f"Semantic Scholar answered not found: {exc}", status=404) from exc
+
+
+#: Papers per ``/author/{id}/papers`` page: the API's maximum.
+AUTHOR_PAGE = 1000
+
+
+def _author_page(url: str, offset: int, settings: S2Settings, deadline: float | None) -> dict[str, Any]:
+    gate(SOURCE).wait(settings.delay_s)
+    timeout_s = request_timeout(SOURCE, settings.timeout_s, deadline)
+    key = os.environ.get(API_KEY_ENV)
+    requester = ApiRequester(timeout_s, retry=False)
+    parameters = f"fields={','.join(FIELDS)}&offset={offset}&limit={AUTHOR_PAGE}"  # as PaginatedResults builds it
+    data = _mapped(lambda: asyncio.run(requester.get_data_async(url, parameters, {"x-api-key": key} if key else {})),
+                   timeout_s, settings)
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise Transient("Semantic Scholar answered without a page of papers (an error page, or an HTTP status "
+                        "such as 401, 502 or 503, which the semanticscholar package does not report)")
+    return data
+
+
+def fetch_author(author_id: str, settings: S2Settings, *, deadline: float | None = None) -> FetchResult:
+    """Every paper of one S2 author: ``GET /author/{author_id}/papers`` in pages of 1,000 (``offset``,
+    ``limit``; the answer's ``next`` says whether another page follows), through the
+    ``semanticscholar`` package's requester, with the batch's fields.
+
+    Returns a FetchResult whose records are keyed by ``paperId`` (``requested_id`` too). A failed
+    page sets ``error``: the papers of earlier pages are kept, and the caller treats the author's
+    list as unknown. An unknown author ID is an error (404), not an empty list.
+    """
+    result = FetchResult(source=SOURCE)
+    url = f"{settings.api_url.rstrip('/')}/graph/v1/author/{author_id}/papers"
+    offset: int | None = 0
+    while offset is not None:
+        try:
+            page, tries = with_retries(SOURCE, settings, lambda: _author_page(url, offset, settings, deadline),
+                                       url=f"{url}?offset={offset}", deadline=deadline)
+        except SourceError as exc:
+            result.requests += exc.tries
+            result.error = exc
+            log.info("%s", exc)
+            return result
+        result.requests += tries
+        fetched_at = _now()
+        for raw in page["data"]:
+            if isinstance(raw, dict) and raw.get("paperId"):
+                result.records[raw["paperId"]] = to_record(raw, requested_id=raw["paperId"], fetched_at=fetched_at)
+        offset = page.get("next") if isinstance(page.get("next"), int) and page["data"] else None
+    log.info("S2: author %s has %d papers (%d requests)", author_id, len(result.records), result.requests)
+    return result
 
 
 def fetch(ids: list[str], settings: S2Settings, *, deadline: float | None = None) -> FetchResult:

@@ -82,6 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default) or take the sources'")
     init.add_argument("--sources-from", metavar="FILE",
                       help="take the [sources.*] tables of FILE (where each API is, politeness), as run would")
+    discover = commands.add_parser(
+        "discover", help="list the papers of yours that config.toml does not list yet (from your S2 author ID, "
+                         "OpenReview profile and arXiv name)",
+        description="Ask Semantic Scholar (owner.s2_author_id), OpenReview (owner.openreview_id) and arXiv (your "
+                    "name, counted only with a co-author of your listed papers) for your papers, and list those "
+                    "config.toml does not list by any of their IDs or their title.")
+    _add_log_options(discover, defaults=False)
+    discover.add_argument("--config", default="config.toml", metavar="PATH", help="config file (default: config.toml)")
+    discover.add_argument("--add", action="store_true",
+                          help="append a [[paper]] table for each to the config file (comments and layout kept)")
+    discover.add_argument("--refresh", action="store_true", help="ask again even when the last answer is fresh")
+    discover.add_argument("--offline", action="store_true", help="use the stored answers (output/discovered.json)")
     paths = commands.add_parser("paths", help="print the files a run writes, one per line (for git add)",
                                 description="Print every file a run writes (the output files and the homepage), "
                                             "one per line, so a script can stage exactly what a run changes.")
@@ -240,7 +252,8 @@ def _init(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    files = [(target, init.render_config(result, owner=owner, homepage=homepage).encode("utf-8"))]
+    files = [(target, init.render_config(result, owner=owner, homepage=homepage,
+                                         identities=comparison.identities).encode("utf-8"))]
     if args.write_markers and page_text is not None:
         markers = OutputConfig(dir=Path("."))
         if markers.start_marker in page_text:
@@ -315,6 +328,42 @@ def _paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discover(args: argparse.Namespace) -> int:
+    import time
+
+    from . import discover, store, writer
+
+    config = _load_config(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    if not discover.query_keys(config):
+        print("config error: discover needs s2_author_id or openreview_id under [owner] (README, 'Keeping the list "
+              "complete'); init proposes them from your page's papers", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        stored = store.load(config.output.dir / "harvest.json")
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    answers = discover.ask(config, refresh=args.refresh, offline=args.offline,
+                           deadline=(_STARTED[0] or time.monotonic()) + config.deadline_s)
+    found = discover.new_papers(config, stored, answers)
+    for line in discover.summary_lines(answers, found, config):
+        print(line)
+    files = [(config.output.dir / discover.DISCOVERED_FILE, discover.dump(answers))]
+    if args.add and found:
+        files.insert(0, (Path(args.config), discover.add_to_config(Path(args.config), found).encode("utf-8")))
+    try:
+        writer.write_all(files)
+    except writer.WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.add and found:
+        print(f"added {len(found)} [[paper]] table{'s' if len(found) != 1 else ''} to {args.config}; the next run "
+              "lists them")
+    return 4 if answers.errors else 0
+
+
 _STARTED: list[float | None] = [None]
 
 
@@ -331,4 +380,6 @@ def main(argv: list[str] | None = None) -> int:
         return _paths(args)
     if args.command == "init":
         return _init(args)
+    if args.command == "discover":
+        return _discover(args)
     raise AssertionError(f"unhandled command {args.command}")

@@ -27,7 +27,7 @@ from harvest.sanitize import clean
 from .venue_text import KINDS as VENUE_KINDS
 
 __all__ = ["ConfigError", "Owner", "OutputConfig", "Entry", "Config", "SectionStyle", "load", "loads", "load_sources",
-           "SECTIONS", "Formats", "FORMAT_PATHS"]
+           "SECTIONS", "Formats", "FORMAT_PATHS", "Discover"]
 
 #: Section names a paper can be placed in, in their default order on the page.
 SECTIONS = ("conference", "journal", "book", "preprint")
@@ -35,7 +35,7 @@ SECTIONS = ("conference", "journal", "book", "preprint")
 _ID_KEYS = ("arxiv", "openreview", "doi", "s2", "pii")
 _PAPER_KEYS = (*_ID_KEYS, "key", "title", "authors", "venue", "year", "award", "section", "code", "link", "links",
                "labels", "selected")
-_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", "venue_names", "formats")
+_TOP_KEYS = ("owner", "output", "sources", "paper", "run", "venue", "sections", "venue_names", "formats", "discover")
 #: ``[formats]`` keys naming a file or folder the run writes, with what each holds.
 FORMAT_PATHS = {"bibtex": "BibTeX (al-folio's _bibliography/papers.bib)",
                 "csl_json": "CSL-JSON", "rendercv": "RenderCV publication entries (YAML)",
@@ -48,7 +48,7 @@ _VENUE_KEYS = ("abbr", "name", "kind", "aliases", "openreview", "dblp")
 _SECTION_KEYS = ("order", "conference", "journal", "book", "preprint", "undecided", "group", "list", "heading")
 DEFAULT_SECTION_TITLES = {"conference": "Conference Papers", "journal": "Journal Papers", "book": "Books and Chapters",
                           "preprint": "Preprints"}
-_OWNER_KEYS = ("name", "variants")
+_OWNER_KEYS = ("name", "variants", "s2_author_id", "openreview_id")
 _OUTPUT_KEYS = ("dir", "homepage", "csv_bom", "start_marker", "end_marker")
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
 
@@ -59,10 +59,18 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class Owner:
-    """The homepage owner: ``name`` is bolded in author lists, as is any of ``variants``."""
+    """The homepage owner, or one member of a lab (``[[owner]]``): ``name`` is bolded in author lists,
+    as is any of ``variants``. ``s2_author_id`` (Semantic Scholar authorId, digits) and
+    ``openreview_id`` (profile ID, ``~First_Last1``) let ``discover`` find papers config does not list."""
 
     name: str
     variants: tuple[str, ...] = ()
+    s2_author_id: str | None = None
+    openreview_id: str | None = None
+
+    def names(self) -> tuple[str, ...]:
+        """``name`` and ``variants``."""
+        return (self.name, *self.variants)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +89,23 @@ class OutputConfig:
     csv_bom: bool = False
     start_marker: str = "<!-- pubharvest:start -->"
     end_marker: str = "<!-- pubharvest:end -->"
+
+
+@dataclass(frozen=True)
+class Discover:
+    """``[discover]``: finding the owners' papers that config does not list (``python -m pipeline discover``).
+
+    Attributes:
+        add: a run appends the papers it finds to config.toml (the scheduled job then commits it);
+            default false: the run only says how many there are.
+        arxiv: also ask arXiv by each owner's name (``au:`` queries); a match counts only when it shares
+            a co-author with the owner's listed papers (default true).
+        arxiv_max_results: entries asked per name query (default 100).
+    """
+
+    add: bool = False
+    arxiv: bool = True
+    arxiv_max_results: int = 100
 
 
 @dataclass(frozen=True)
@@ -159,10 +184,12 @@ class SectionStyle:
     Attributes:
         order: the kinds' sections in page order (``conference``, ``journal``, ``book``, ``preprint``).
         titles: the heading of each kind's section.
-        group: ``kind`` (a heading per kind of venue), ``year`` (a heading per year, newest first) or
-            ``none`` (one list without headings).
+        group: ``kind`` (a heading per kind of venue), ``year`` (a heading per year, newest first),
+            ``member`` (a heading per lab member, each paper under the first member among its authors)
+            or ``none`` (one list without headings).
         bullet: ``""`` for numbered entries (``1.``), else the bullet (``-``, ``*``, ``+``).
         heading: ``"###"`` (any of ``#`` to ``######``) or ``"bold"`` (a line ``**Title**``).
+        members: the owners' names in config order (the headings of ``group = "member"``).
     """
 
     order: tuple[str, ...] = ("conference", "journal", "book", "preprint")
@@ -170,6 +197,7 @@ class SectionStyle:
     group: str = "kind"
     bullet: str = ""
     heading: str = "###"
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,6 +222,7 @@ class Config:
     path: Path
     owner: Owner
     output: OutputConfig
+    owners: tuple[Owner, ...] = ()
     sources: SourceSettings = field(default_factory=SourceSettings)
     papers: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -208,12 +237,14 @@ class Config:
     section_bullet: str = ""
     section_heading: str = "###"
     formats: Formats = field(default_factory=Formats)
+    discover: Discover = field(default_factory=Discover)
 
     @property
     def section_style(self) -> SectionStyle:
         """The ``[sections]`` layout as one value (see :class:`SectionStyle`)."""
         return SectionStyle(order=self.section_order, titles=dict(self.section_titles), group=self.section_group,
-                            bullet=self.section_bullet, heading=self.section_heading)
+                            bullet=self.section_bullet, heading=self.section_heading,
+                            members=tuple(m.name for m in self.owners))
 
 
 @dataclass(frozen=True)
@@ -512,7 +543,8 @@ def load_sources(path: str | Path) -> dict:
 
 def require_inside(config: Config, root: str | Path) -> None:
     """Check that every file a run writes lies inside ``root`` (the repository a scheduled job
-    commits to): the output folder (``[output] dir``) and the homepage (``[output] homepage``).
+    commits to): the output folder (``[output] dir``), the homepage (``[output] homepage``) and the
+    ``[formats]`` files and folders.
     Symbolic links are followed, so a link out of the repository counts as outside.
 
     Raises ConfigError naming the config file, the key's line and the path when one is outside.
@@ -527,11 +559,17 @@ def require_inside(config: Config, root: str | Path) -> None:
     targets = [("output.dir", "dir", config.output.dir)]
     if config.output.homepage:
         targets.append(("output.homepage", "homepage", config.output.homepage))
+    lines = {"output.dir": _key_line(text, table, "dir") or table,
+             "output.homepage": _key_line(text, table, "homepage") or table}
+    formats_table = _table_line(text, "formats")
+    for name, target in config.formats.paths():
+        targets.append((f"formats.{name}", name, target))
+        lines[f"formats.{name}"] = _key_line(text, formats_table, name) or formats_table
     for where, key, target in targets:
         resolved = target.resolve()
         if resolved != root and root not in resolved.parents:
             raise check.fail(where, f"{target} is outside the repository {root}, so the job cannot commit it; "
-                                    "point it at a file inside the repository", _key_line(text, table, key) or table)
+                                    "point it at a file inside the repository", lines[where])
 
 
 def loads(text: str, path: str | Path) -> Config:
@@ -554,19 +592,21 @@ def loads(text: str, path: str | Path) -> Config:
 
     if owner_raw is None:
         raise check.fail("owner", "missing; add\n[owner]\nname = \"Your Name\"\nvariants = [\"Y. Name\"]")
-    if not isinstance(owner_raw, dict):
-        raise check.fail("owner", f"expected a table [owner] with name = \"Your Name\", got {owner_raw!r}",
-                         _key_line(text, 0, "owner"))
-    if "name" not in owner_raw:
-        raise check.fail("owner.name", "missing; add name = \"Your Name\" under [owner]",
-                         _table_line(text, "owner"))
-    check.unknown_keys(owner_raw, _OWNER_KEYS, "owner")
-    variants = owner_raw.get("variants", [])
-    if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-        raise check.fail("owner.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]",
-                         at("owner", "variants"))
-    owner = Owner(name=check.string(owner_raw["name"], "owner.name", at("owner", "name")),
-                  variants=tuple(clean(v).strip() for v in variants))
+    owner_tables = owner_raw if isinstance(owner_raw, list) else [owner_raw]
+    if not owner_tables or not all(isinstance(t, dict) for t in owner_tables):
+        raise check.fail("owner", f"expected a table [owner] with name = \"Your Name\" (or, for a lab, one [[owner]] "
+                                  f"table per member), got {owner_raw!r}", _key_line(text, 0, "owner"))
+    headers = _index(text).headers.get("owner") or [None]
+    owners = tuple(_owner(check, table, "owner" if len(owner_tables) == 1 else f"owner #{n}",
+                          headers[n - 1] if n - 1 < len(headers) else headers[-1])
+                   for n, table in enumerate(owner_tables, 1))
+    seen_names: dict[str, int] = {}
+    for n, member in enumerate(owners, 1):
+        if member.name.casefold() in seen_names:
+            raise check.fail(f"owner #{n}", f"{member.name!r} is owner #{seen_names[member.name.casefold()]} too; list "
+                                            "each member once", headers[min(n, len(headers)) - 1])
+        seen_names[member.name.casefold()] = n
+    owner = owners[0]
 
     out_raw = raw.get("output", {})
     if not isinstance(out_raw, dict):
@@ -641,7 +681,7 @@ def loads(text: str, path: str | Path) -> Config:
             or not 0 <= max_age <= 24 * 366:
         raise check.fail("run.max_age_h", f"expected a number of hours from 0 to 8784 (a year), got {max_age!r}",
                          at("run", "max_age_h"))
-    config = Config(path=path, owner=owner, output=output, sources=_sources(check, raw.get("sources")),
+    config = Config(path=path, owner=owner, owners=owners, output=output, discover=_discover(check, raw.get("discover", {})), sources=_sources(check, raw.get("sources")),
                     papers=tuple(papers), warnings=tuple(check.warnings), deadline_s=float(deadline),
                     max_age_h=float(max_age),
                     venues=_venues(check, raw.get("venue", [])),
@@ -652,6 +692,22 @@ def loads(text: str, path: str | Path) -> Config:
         raise check.fail("paper", "no [[paper]] listed; add one per paper (see README, 'Configuration'). "
                                   "A run with none would empty the publication list")
     return config
+
+
+def _discover(check: _Checker, raw: Any) -> Discover:
+    if not isinstance(raw, dict):
+        raise check.fail("discover", "expected a table [discover]", _table_line(check.text, "discover"))
+    check.unknown_keys(raw, ("add", "arxiv", "arxiv_max_results"), "discover", _table_line(check.text, "discover"))
+    where = _table_line(check.text, "discover")
+    for key in ("add", "arxiv"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise check.fail(f"discover.{key}", f"expected true or false, got {raw[key]!r}",
+                             _key_line(check.text, where, key))
+    most = raw.get("arxiv_max_results", 100)
+    if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= 2000:
+        raise check.fail("discover.arxiv_max_results", f"expected a whole number from 1 to 2000, got {most!r}",
+                         _key_line(check.text, where, "arxiv_max_results"))
+    return Discover(add=raw.get("add", False), arxiv=raw.get("arxiv", True), arxiv_max_results=most)
 
 
 def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> Formats:
@@ -688,6 +744,39 @@ def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> For
                              _key_line(check.text, where, "hugo_author"))
         values["hugo_author"] = slug or None
     return Formats(**values)
+
+
+def _owner(check: _Checker, raw: dict, where: str, header: int | None) -> Owner:
+    def at(key: str) -> int | None:
+        return _key_line(check.text, header, key) or header
+
+    if "name" not in raw:
+        raise check.fail(f"{where}.name", f"missing; add name = \"Your Name\" under [{where.split(' ')[0]}]", header)
+    check.unknown_keys(raw, _OWNER_KEYS, where, header)
+    variants = raw.get("variants", [])
+    if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
+        raise check.fail(f"{where}.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]", at("variants"))
+    ids: dict[str, str] = {}
+    if "s2_author_id" in raw:
+        value = raw["s2_author_id"]
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        match = re.fullmatch(r"(?:https?://(?:www\.)?semanticscholar\.org/author/(?:[^/]+/)?)?(\d{1,12})/?", text)
+        if not match:
+            raise check.fail(f"{where}.s2_author_id", f"expected the digits of a Semantic Scholar authorId (the number "
+                                                      f"in semanticscholar.org/author/<name>/<id>), got {value!r}",
+                             at("s2_author_id"))
+        ids["s2_author_id"] = match.group(1)
+    if "openreview_id" in raw:
+        value = raw["openreview_id"]
+        text = value.strip() if isinstance(value, str) else ""
+        match = re.fullmatch(r"(?:https?://openreview\.net/profile\?id=)?(~[^\W\d_][\w.\-]*\d+)", text)
+        if not match:
+            raise check.fail(f"{where}.openreview_id", f"expected an OpenReview profile ID such as \"~Mingqing_Xiao1\" "
+                                                       f"(openreview.net/profile?id=...), got {value!r}",
+                             at("openreview_id"))
+        ids["openreview_id"] = match.group(1)
+    return Owner(name=check.string(raw["name"], f"{where}.name", at("name")),
+                 variants=tuple(clean(v).strip() for v in variants), **ids)
 
 
 def _venues(check: _Checker, rows: Any) -> tuple[dict, ...]:
@@ -756,8 +845,9 @@ def _sections(check: _Checker, raw: Any) -> dict[str, Any]:
                          _key_line(check.text, _table_line(check.text, "sections"), "undecided"))
     where = _table_line(check.text, "sections")
     group = raw.get("group", "kind")
-    if group not in ("kind", "year", "none"):
-        raise check.fail("sections.group", f"expected \"kind\", \"year\" or \"none\", got {group!r}",
+    if group not in ("kind", "year", "none", "member"):
+        raise check.fail("sections.group", f"expected \"kind\", \"year\", \"member\" (a lab's [[owner]] tables) or "
+                                           f"\"none\", got {group!r}",
                          _key_line(check.text, where, "group"))
     bullet = raw.get("list", "numbered")
     if bullet not in ("numbered", "-", "*", "+"):

@@ -485,7 +485,7 @@ def _comment_text(text: str) -> str:
 
 
 def render_config(result: InitResult, *, owner: str, homepage: str | None, venue_names: dict | None = None,
-                  sources: dict | None = None) -> str:
+                  sources: dict | None = None, identities: dict | None = None) -> str:
     """The text of config.toml for ``result``: ``[owner]``, ``[output]``, ``[venue_names]`` when the
     owner names venues their own way, then one ``[[paper]]`` table per entry (so that a paper added by
     hand later is one more ``[[paper]]``). A value kept as the page wrote it carries the sources'
@@ -493,11 +493,18 @@ def render_config(result: InitResult, *, owner: str, homepage: str | None, venue
 
     ``venue_names``: abbreviation -> the owner's name, or (the owner's name, the sources' name);
     default ``result.venue_names``. ``sources``: ``[sources.*]`` tables to include (for a config used
-    internally, e.g. pointed at a replay server; ``init`` writes none)."""
+    internally, e.g. pointed at a replay server; ``init`` writes none). ``identities``: the owner's
+    ``s2_author_id`` / ``openreview_id`` proposed from the page's papers (``{key: (id, papers)}``),
+    written under ``[owner]`` with the count as a comment."""
     out = ["# Made by `python -m pipeline init`; every key is documented in README.md, 'Configuration'.",
            "# Entries with a title are manual: no ID was found in their links. Add arxiv/doi/openreview when known.",
            "# A value followed by '# sources: ...' is your page's wording, kept; the comment is what the sources say.",
-           "", "[owner]", f"name = {_toml(owner)}", "variants = []", "", "[output]", 'dir = "output"']
+           "", "[owner]", f"name = {_toml(owner)}", "variants = []"]
+    where = {"s2_author_id": "Semantic Scholar author", "openreview_id": "OpenReview profile"}
+    for key, (ident, count) in (identities or {}).items():
+        out.append(f"{key} = {_toml(ident)}  # proposed by init: {count} of your papers name this {where[key]}; "
+                   "python -m pipeline discover finds the papers this config does not list")
+    out += ["", "[output]", 'dir = "output"']
     if homepage:
         out.append(f"homepage = {_toml(homepage)}")
     if result.sections:

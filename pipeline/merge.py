@@ -96,6 +96,7 @@ class Publication:
             (S2 ``publicationDate``, Crossref ``issued``, arXiv v1 date), None when it gives none or
             when the year came from config or a venue.
         selected: config ``selected`` (al-folio's selected papers, Hugo Blox ``featured``).
+        members: the names of the owners (a lab's ``[[owner]]`` members, in config order) among the authors.
         citations: S2 ``citationCount``, None without an S2 record; citations_read: the date (UTC,
             ``YYYY-MM-DD``) that S2 record was fetched.
         stale: "source (fetched YYYY-MM-DD)" for each record that came from an earlier run.
@@ -125,6 +126,7 @@ class Publication:
     selected: bool = False
     citations: int | None = None
     citations_read: str | None = None
+    members: tuple[str, ...] = ()
 
     def link_of(self, kind: str) -> str | None:
         """The URL of the link of ``kind`` ("openreview", "link", "arxiv", "code", or a named link),
@@ -230,7 +232,8 @@ class _Merger:
     def __init__(self, config: Config, table: VenueTable):
         self.config = config
         self.table = table
-        self.owner_names = (config.owner.name, *config.owner.variants)
+        self.members = config.owners or (config.owner,)
+        self.owner_names = tuple(name for member in self.members for name in member.names())
         self.venue_names = {k.casefold(): v for k, v in config.venue_names.items()}
         self.warnings: list[str] = []
         self.notes: list[str] = []
@@ -385,8 +388,11 @@ class _Merger:
                              entry.key, name, ", ".join(rec.authors), source)
         sources["authors"] = source or "none"
         owner_positions = tuple(i for i, a in enumerate(authors) if is_owner(a, self.owner_names))
+        members = tuple(m.name for m in self.members if any(is_owner(authors[i], m.names()) for i in owner_positions))
         if authors and not owner_positions:
-            self.warn(entry, f"{self.config.owner.name!r} is not among the authors ({', '.join(authors)}); "
+            who = (repr(self.config.owner.name) if len(self.members) == 1
+                   else "none of " + ", ".join(repr(m.name) for m in self.members))
+            self.warn(entry, f"{who} is not among the authors ({', '.join(authors)}); "
                              "add the spelling used there to owner.variants")
 
         candidates = []
@@ -485,7 +491,7 @@ class _Merger:
             arxiv_id=arxiv_id, arxiv_version=ax.arxiv_version if ax else None, doi=doi,
             openreview_forum=forum, s2_paper_id=s2.s2_paper_id if s2 else None,
             corpus_id=s2.corpus_id if s2 else None, links=tuple(links), link_kinds=tuple(kinds),
-            field_sources=sources, stale=stale, date=date, selected=entry.selected,
+            field_sources=sources, stale=stale, date=date, selected=entry.selected, members=members,
             citations=s2.citation_count if s2 else None,
             citations_read=s2.fetched_at[:10] if s2 and s2.citation_count is not None else None,
         )

@@ -108,6 +108,8 @@ def _heading_of(pub: Publication, config: Config) -> str | None:
         return ""
     if style.group == "year":
         return str(pub.year) if pub.year else "Undated"
+    if style.group == "member":
+        return pub.members[0] if pub.members else "Others"
     return config.section_titles.get(pub.section, pub.section)
 
 

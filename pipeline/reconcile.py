@@ -25,13 +25,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvest.records import SOURCES
+from collections.abc import Iterable
+
+from harvest.records import SOURCES, SourceRecord
 
 from .config import Config, ConfigError, loads
 from .homepage import ParsedEntry, parse_publications
 from .init import InitResult, _section, _venue_and_year, render_config
 from .merge import Publication, _entry_records, merge
-from .text import fold_name, people_differ
+from .text import fold_name, is_owner, people_differ
 from .venue_text import acronym, is_preprint_server
 from .venues import Venue, VenueTable, default_table, normalize
 
@@ -65,6 +67,28 @@ class Comparison:
     offline: str | None = None
     failed: list[str] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
+    identities: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def propose_identities(records: "Iterable[SourceRecord]", owner: str) -> dict[str, tuple[str, int]]:
+    """The owner's S2 authorId and OpenReview profile ID, when the page's papers point at one of each:
+    ``{"s2_author_id": (id, papers), "openreview_id": (id, papers)}``. Each record of S2 or OpenReview
+    gives the ID at the owner's position in its author list (``author_ids``); a source's ID is proposed
+    when every paper naming the owner gives the same one (a profile ID, ``~...``, for OpenReview), and
+    left out when two papers disagree (two S2 authors for one person: merge them on S2 first)."""
+    seen: dict[str, dict[str, int]] = {"s2": {}, "openreview": {}}
+    for record in records:
+        if record.source not in seen or len(record.author_ids) != len(record.authors):
+            continue
+        for name, ident in zip(record.authors, record.author_ids):
+            if ident and is_owner(name, (owner,)) and (record.source == "s2" or ident.startswith("~")):
+                seen[record.source][ident] = seen[record.source].get(ident, 0) + 1
+    out = {}
+    for source, key in (("s2", "s2_author_id"), ("openreview", "openreview_id")):
+        if len(seen[source]) == 1:
+            ident, count = next(iter(seen[source].items()))
+            out[key] = (ident, count)
+    return out
 
 
 def _fold(text: str) -> str:
@@ -351,6 +375,8 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     comparison = reconcile(working, config, pubs, table, owner=owner, prefer=prefer, sources=sources, path=path,
                            rerun=rerun, years=years)
     comparison.found = found
+    comparison.identities = propose_identities(
+        (r for source in ("s2", "openreview") for r in fetched.harvest.records[source].values()), owner)
     comparison.failed = [f"{name}: {_short(r.error, 200)}" for name, r in failed.items()]
     for original, decided in zip(result.papers, working.papers):
         for key in ("title", "authors", "venue", "year", "section"):

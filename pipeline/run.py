@@ -19,7 +19,7 @@ from pathlib import Path
 
 from harvest.records import SOURCES, SourceRecord
 
-from . import emit, store, writer
+from . import discover, emit, store, writer
 from .memory import no_cyclic_gc
 from .config import Config, ConfigError
 from .fetch import SOURCE_NAMES, SourceReport, fetch_sources, plan
@@ -78,6 +78,10 @@ class RunReport:
     committed_changes: list[Change] | None = None
     removed_files: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    discovered: list = field(default_factory=list)
+    discover_errors: dict[str, str] = field(default_factory=dict)
+    discover_lines: list[str] = field(default_factory=list)
+    added_to_config: list[str] = field(default_factory=list)
 
     def _files(self, paths: list[str]) -> str:
         """``paths`` for a summary line, those in a collection folder counted per folder."""
@@ -92,11 +96,21 @@ class RunReport:
         shown += [f"{n} file{'' if n == 1 else 's'} in {folder}/" for folder, n in counted.items()]
         return ", ".join(shown)
 
+    def _discover_lines(self) -> list[str]:
+        """The author queries' outcome and the papers of yours config does not list (README, "Keeping
+        the list complete")."""
+        if not self.discover_lines:
+            return []
+        if self.added_to_config:
+            return [f"discover: added {len(self.added_to_config)} paper(s) of yours to the config "
+                    f"([discover] add = true): {', '.join(self.added_to_config)}; the next run lists them"]
+        return ["discover: " + line if not line.startswith("  ") else line for line in self.discover_lines]
+
     @property
     def stale(self) -> bool:
         """True when a source failed (stored records stood in) or a paper kept its previous entry."""
         failed = any(r.error or r.failed or (r.stale and not r.skipped) for r in self.sources.values())
-        return failed or bool(self.kept_previous) or bool(self.placeholders)
+        return failed or bool(self.kept_previous) or bool(self.placeholders) or bool(self.discover_errors)
 
     def exit_code(self) -> int:
         """EXIT_OK, or EXIT_STALE when stored records stood in for a failed source."""
@@ -161,6 +175,7 @@ class RunReport:
                          else "No file changed.")
             if self.removed_files:
                 lines.append(f"removed: {self._files(self.removed_files)}")
+        lines.extend(self._discover_lines())
         lines.extend(f"note: {note}" for note in _first(self.notes, SHOWN_LINES, "notes"))
         lines.extend(f"warning: {warning}" for warning in _first(self.warnings, SHOWN_LINES, "warnings"))
         return "\n".join(lines)
@@ -191,6 +206,19 @@ class RunReport:
             for change in shown:
                 out.append(f"- **{change.kind}**: {e(change.title)} ({e(change.key)})")
                 out.extend(f"  - {e(detail)}" for detail in change.details)
+        if self.discover_lines:
+            n = len(self.discovered)
+            out += ["", "### Not listed yet", ""]
+            if self.added_to_config:
+                out.append(f"Added to the config ([discover] add = true): {e(', '.join(self.added_to_config))}.")
+            elif n:
+                out.append(f"{n} paper{'s' if n != 1 else ''} of yours {'are' if n != 1 else 'is'} not listed; "
+                           "add them with `python -m pipeline discover --add`:")
+            else:
+                out.append("Every paper of yours that the sources know is listed.")
+            out += [""] + [f"- {e(f.title)}" + (f" ({e(where)})" if (where := ", ".join(
+                str(x) for x in (f.venue, f.year) if x)) else "") for f in self.discovered[:10 * SHOWN_LINES]]
+            out += [f"- author query failed: {e(k)}: {e(v)}" for k, v in self.discover_errors.items()]
         if self.notes:
             out += ["", "### Notes", ""] + [f"- {e(n)}" for n in _first(self.notes, 10 * SHOWN_LINES, "notes")]
         if self.warnings:
@@ -284,7 +312,7 @@ def _publication_from_json(data: dict, index: int) -> Publication:
         links=tuple((link["label"], link["url"]) for link in data.get("links") or ()),
         link_kinds=tuple(link.get("kind", link["label"]) for link in data.get("links") or ()),
         field_sources={**(data.get("field_sources") or {})},
-        date=data.get("date"), selected=bool(data.get("selected")),
+        date=data.get("date"), selected=bool(data.get("selected")), members=tuple(data.get("members") or ()),
         citations=(data.get("citations") or {}).get("count"), citations_read=(data.get("citations") or {}).get("read"),
     )
 
@@ -452,6 +480,10 @@ def output_paths(config: Config) -> list[Path]:
         from .outputs import expected_paths
 
         paths += expected_paths(config)
+    if discover.query_keys(config):
+        paths.append(config.output.dir / discover.DISCOVERED_FILE)
+        if config.discover.add and config.path is not None:
+            paths.append(config.path)
     return paths
 
 
@@ -515,9 +547,26 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
     stored = store.load(out / "harvest.json")
     checked_file = store.checked_path(out)
     checked = store.load_checked(checked_file)
-    fetched = fetch_sources(config, stored, checked, offline=offline, refresh=refresh,
-                            deadline=(started if started is not None else time.monotonic()) + config.deadline_s)
+    deadline = (started if started is not None else time.monotonic()) + config.deadline_s
+    asking = None
+    if discover.query_keys(config):  # the owners' author queries, beside the sources' own requests
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover")
+        asking = pool.submit(discover.ask, config, refresh=refresh, offline=offline, deadline=deadline)
+        pool.shutdown(wait=False)
+    fetched = fetch_sources(config, stored, checked, offline=offline, refresh=refresh, deadline=deadline)
     report.sources, harvest, keep = fetched.reports, fetched.harvest, fetched.keep
+    answers = None
+    if asking is not None:
+        try:
+            answers = asking.result(timeout=max(0.0, deadline + 5.0 - time.monotonic()))
+        except Exception as exc:  # never lose the run for the author queries
+            log.warning("discover: the author queries did not finish: %s", exc)
+        if answers is not None:
+            report.discovered = discover.new_papers(config, keep, answers)
+            report.discover_errors = dict(answers.errors)
+            report.discover_lines = discover.summary_lines(answers, report.discovered, config, limit=5)
     warnings.extend(fetched.warnings)
 
     with no_cyclic_gc():  # merge and emit build ~10 objects per paper, none in a cycle (pipeline.memory)
@@ -583,6 +632,11 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
         ]
         if not _same_records(keep, stored):  # an unchanged harvest (offline, all fresh) is not re-encoded
             files.append((out / "harvest.json", store.dump(keep)))
+        if answers is not None:
+            files.append((out / discover.DISCOVERED_FILE, discover.dump(answers)))
+            if config.discover.add and report.discovered and config.path is not None:
+                files.insert(0, (config.path, discover.add_to_config(config.path, report.discovered).encode("utf-8")))
+                report.added_to_config = [f.key for f in report.discovered]
         formats = None
         if config.formats.paths():
             from . import outputs

@@ -17,6 +17,7 @@ from tests.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+DISCOVER = FIXTURES / "discover"
 SEED = FIXTURES / "seed"
 RECORDED = FIXTURES / "recorded"
 START, END = "<!-- pubharvest:start -->", "<!-- pubharvest:end -->"
@@ -70,8 +71,9 @@ def _isolated_environment(monkeypatch, tmp_path_factory, _one_certificate):
 
 @pytest.fixture
 def replay():
-    """A replay server with the seed fixtures; the test fails if a request found no recording."""
-    with ReplayServer([SEED]) as server:
+    """A replay server with the seed fixtures (and the owner's author queries, which a config made by
+    init asks: it proposes the owner's S2 author); the test fails if a request found no recording."""
+    with ReplayServer([SEED, DISCOVER]) as server:
         yield server
     assert not server.unmatched, "\n".join(server.unmatched)
 
@@ -149,6 +151,6 @@ def seed_copy(tmp_path):
     return marked_homepage(tmp_path / "about.md")
 
 
-__all__ = ["ROOT", "FIXTURES", "SEED", "RECORDED", "START", "END", "write_config", "marked_homepage", "run_cli",
+__all__ = ["ROOT", "FIXTURES", "DISCOVER", "SEED", "RECORDED", "START", "END", "write_config", "marked_homepage", "run_cli",
            "run_main",
            "shutil"]

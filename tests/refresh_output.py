@@ -65,6 +65,9 @@ def repo_config_text(made: str) -> str:
     body = body.replace('dir = "output"\n', 'dir = "output"\n# homepage = "_pages/about.md"   # splice the section '
                                            'between the markers of this page\n', 1)
     body = "\n".join(line for line in body.splitlines() if not line.startswith("# Made by"))
+    # init proposes the owner's S2 author from the replayed papers, whose authorIds are placeholders:
+    # kept out of the repository's config, which a fresh clone runs against the real APIs.
+    body = re.sub(r"(?m)^s2_author_id = .*\n", "", body)
     body = body.replace("between the markers of this page\n", "between the markers of this page\n" + FORMATS, 1)
     return HEADER + body.lstrip("\n") + "\n"
 

@@ -12,7 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.homepage import parse_publications
 from pipeline.init import entry_from_links, from_collection, from_homepage, insert_markers
-from tests.conftest import END, ROOT, SEED, START, write_config
+from tests.conftest import END, ROOT, DISCOVER, SEED, START, write_config
 from tests.replay import ReplayServer
 
 PAGE = (SEED / "about.md").read_text(encoding="utf-8")
@@ -93,7 +93,7 @@ def _sources_file(tmp_path, server) -> str:
 def test_init_then_run_gives_the_main_job_section(tmp_path, capsys):
     page = tmp_path / "about.md"
     shutil.copy(SEED / "about.md", page)
-    with ReplayServer([SEED]) as server:
+    with ReplayServer([SEED, DISCOVER]) as server:
         assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml"),
                      "--sources-from", _sources_file(tmp_path, server)]) == 0
         out = capsys.readouterr().out
@@ -108,7 +108,7 @@ def test_round_trip_of_our_own_section_is_byte_for_byte(tmp_path, capsys):
     section = (ROOT / "output" / "publications.md").read_text(encoding="utf-8")
     page = tmp_path / "about.md"
     page.write_text(f"Publications\n------\n{START}\n\n{section}\n{END}\n", encoding="utf-8")
-    with ReplayServer([SEED]) as server:
+    with ReplayServer([SEED, DISCOVER]) as server:
         assert main(["init", "--from-homepage", str(page), "--config", str(tmp_path / "made.toml"),
                      "--sources-from", _sources_file(tmp_path, server)]) == 0
         config = write_config(tmp_path / "config.toml", server, base=tmp_path / "made.toml", homepage=page)

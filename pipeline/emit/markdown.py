@@ -106,6 +106,11 @@ def layout(publications: Iterable[Publication], style: SectionStyle = SectionSty
     pubs = list(publications)
     if style.group == "none":
         return [("", sorted(pubs, key=lambda p: (-(p.year or 0), p.index)))] if pubs else []
+    if style.group == "member":  # a lab's page: each paper once, under the first member among its authors
+        groups: dict[str, list[Publication]] = {name: [] for name in style.members}
+        for pub in sorted(pubs, key=lambda p: (-(p.year or 0), p.index)):
+            groups.setdefault(pub.members[0] if pub.members else "Others", []).append(pub)
+        return [(name, items) for name, items in groups.items() if items]
     if style.group == "year":
         years: dict[int | None, list[Publication]] = {}
         for pub in sorted(pubs, key=lambda p: p.index):

@@ -50,6 +50,7 @@ def _rows(publications: Iterable[Publication]) -> list[dict[str, object]]:
                 "corpus_id": pub.corpus_id, "openreview_url": links.get("openreview", ""),
                 "arxiv_url": links.get("arxiv", ""), "link": links.get("link", ""), "code": links.get("code", ""),
                 "other_links": extra, "citations": pub.citations, "citations_read": pub.citations_read or "",
+                "members": "; ".join(pub.members),
             }.items()})
     return rows
 
@@ -69,7 +70,8 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False,
     venue_abbr, venue_kind, venue_track, year,
     award, arxiv_id, arxiv_version, doi, openreview_forum, s2_paper_id, corpus_id, openreview_url,
     arxiv_url, link, code, other_links, citations (S2's count), citations_read (the date S2 was read,
-    ``YYYY-MM-DD``). IDs are written as text; cells that a spreadsheet
+    ``YYYY-MM-DD``), members (the owners among the authors, "; "-separated: a lab's members). IDs are
+    written as text; cells that a spreadsheet
     would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab, CR) get a leading ``'``.
     ``bom`` prefixes a UTF-8 byte-order mark for Excel. ``rows``: :func:`csv_rows` of ``publications``,
     when the caller has them.
@@ -80,7 +82,7 @@ def render_csv(publications: Iterable[Publication], *, bom: bool = False,
         "key", "section", "title", "authors", "venue", "venue_abbr", "venue_kind", "venue_track", "year", "award",
         "arxiv_id",
         "arxiv_version", "doi", "openreview_forum", "s2_paper_id", "corpus_id", "openreview_url", "arxiv_url",
-        "link", "code", "other_links", "citations", "citations_read"])
+        "link", "code", "other_links", "citations", "citations_read", "members"])
     for column in ("year", "arxiv_version", "corpus_id", "citations"):
         frame[column] = frame[column].astype("Int64")
     buffer = io.StringIO()
@@ -105,7 +107,7 @@ def json_papers(publications: Iterable[Publication]) -> list[dict]:
                 "links": [{"label": label, "url": url, "kind": kind}
                           for (label, url), kind in zip(pub.links, pub.link_kinds or [l for l, _ in pub.links])],
                 "field_sources": dict(pub.field_sources),
-                "date": pub.date, "selected": pub.selected,
+                "date": pub.date, "selected": pub.selected, "members": list(pub.members),
                 "citations": ({"count": pub.citations, "source": "s2", "read": pub.citations_read}
                               if pub.citations is not None else None),
             })
