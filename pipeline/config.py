@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -713,18 +714,20 @@ def _discover(check: _Checker, raw: Any) -> Discover:
 def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> Formats:
     if not isinstance(raw, dict):
         raise check.fail("formats", "expected a table [formats]", _table_line(check.text, "formats"))
-    check.unknown_keys(raw, _FORMAT_KEYS, "formats")
     where = _table_line(check.text, "formats")
+    check.unknown_keys(raw, _FORMAT_KEYS, "formats", where)
     values: dict[str, Any] = {}
-    taken = {output.dir / name: "[output] dir" for name in ("publications.md", "publications.csv",
-                                                            "publications.json", "harvest.json", "owned.json")}
+    taken = {Path(os.path.normpath(output.dir / name)): "[output] dir"
+             for name in ("publications.md", "publications.csv", "publications.json", "harvest.json", "owned.json",
+                          "discovered.json")}
+    taken[Path(os.path.normpath(check.path))] = "the config file itself"
     if output.homepage:
         taken[output.homepage] = "[output] homepage"
     for name, what in FORMAT_PATHS.items():
         if name not in raw:
             continue
         line = _key_line(check.text, where, name)
-        target = base / check.string(raw[name], f"formats.{name}", line)
+        target = Path(os.path.normpath(base / check.string(raw[name], f"formats.{name}", line)))
         folder = name in ("academicpages", "hugo")
         if folder and target.exists() and not target.is_dir():
             raise check.fail(f"formats.{name}", f"{target} is a file; {name} names a folder ({what})", line)
@@ -732,8 +735,10 @@ def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> For
             raise check.fail(f"formats.{name}", f"{target} is a folder; name the file itself ({what})", line)
         if target in taken or any(target == p or target in p.parents or p in target.parents for p in taken
                                   if folder):
-            raise check.fail(f"formats.{name}", f"{target} is also written by {taken.get(target, 'another output')}; "
-                                                "give each output its own path", line)
+            what_else = taken.get(target, "another output")
+            raise check.fail(f"formats.{name}", (f"{target} is the config file itself" if what_else.startswith("the config")
+                                                 else f"{target} is also written by {what_else}")
+                             + "; give each output its own path", line)
         taken[target] = f"formats.{name}"
         values[name] = target
     if "hugo_author" in raw:

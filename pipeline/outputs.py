@@ -36,11 +36,23 @@ _FORMAT = 1
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """SHA-256 of ``data`` with CRLF read as LF, so a checkout that converts line ends (git's
+    ``core.autocrlf``) is not taken for an edit."""
+    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def _rel(config: Config, path: Path) -> str:
-    return Path(os.path.relpath(path, config.output.dir)).as_posix()
+    return Path(os.path.relpath(_norm(path), _norm(config.output.dir))).as_posix()
+
+
+def _norm(path: Path) -> Path:
+    """``path`` absolute, with ``..`` and ``.`` resolved (links are not followed)."""
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def _at(config: Config, rel: str) -> Path:
+    """The path of an ``owned.json`` entry (relative to the output folder)."""
+    return _norm(config.output.dir / rel)
 
 
 def load_owned(config: Config) -> dict:
@@ -143,7 +155,7 @@ class _Owner:
         for rel, digest in self.previous["files"].items():
             if not rel.startswith(prefix) or rel in keep:
                 continue
-            path = self.config.output.dir / rel
+            path = _at(self.config, rel)
             try:
                 current = path.read_bytes()
             except OSError:
@@ -182,22 +194,35 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
     pubs = [pub for group in ordered(publications, config.section_order).values() for pub in group]
     previous = load_owned(config)
     owner = _Owner(config, previous, result)
-    mine = {config.output.dir / rel for rel in previous["files"]}
+    mine = {_at(config, rel) for rel in previous["files"]}
 
     if formats.bibtex:
         from .emit import bibtex
 
         path, rel = formats.bibtex, _rel(config, formats.bibtex)
+        existing: str | None | bool = None
         try:
-            existing = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+            existing = raw.decode("utf-8")  # line ends as they are: a CRLF file stays CRLF
         except FileNotFoundError:
             existing = None
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
             existing = False
-            result.warnings.append(f"{path}: cannot read it as UTF-8 text ({exc}); not written. Fix or move the file")
-            result.owned["bibtex"][rel] = previous["bibtex"].get(rel, {})
+            line = raw[:exc.start].count(b"\n") + 1
+            result.warnings.append(f"{path}:{line}: not UTF-8 text ({exc.reason}); "
+                                   "pubharvest does not write into it. Save the file as UTF-8")
+        except OSError as exc:
+            existing = False
+            result.warnings.append(f"{path}: cannot read it ({exc.strerror or exc}); not written")
+        merged = None
         if existing is not False:
-            merged = bibtex.merge(existing, pubs, previous["bibtex"].get(rel, {}), name=str(path))
+            try:
+                merged = bibtex.merge(existing, pubs, previous["bibtex"].get(rel, {}), name=str(path))
+            except ValueError as exc:
+                result.warnings.append(str(exc))
+        if merged is None:
+            result.owned["bibtex"][rel] = previous["bibtex"].get(rel, {})
+        else:
             result.files.append((path, merged.text.encode("utf-8")))
             result.owned["bibtex"][rel] = merged.owned
             result.warnings += merged.warnings
@@ -213,7 +238,7 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
     if formats.academicpages:
         from .emit import academicpages
 
-        folder = formats.academicpages
+        folder = _norm(formats.academicpages)
         theirs = _owners_titles(folder, "*.md", mine)
         keep = set()
         for pub in pubs:
@@ -229,7 +254,7 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
     if formats.hugo:
         from .emit import hugo
 
-        folder = formats.hugo
+        folder = _norm(formats.hugo)
         theirs = _owners_titles(folder, "*/index.md", mine)
         keep = set()
         for pub in pubs:
@@ -251,19 +276,25 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
 def expected_paths(config: Config) -> list[Path]:
     """Every file the formats may write or remove, for ``paths`` (and so for the scheduled job's
     ``git add``): the single files, ``owned.json``, the tool's recorded files and each config paper's
-    file in a collection folder unless the owner has a file of that name the tool did not write."""
+    file in a collection folder unless the owner has a file of that name the tool did not write.
+    Each path once, ``..`` resolved."""
     formats = config.formats
     if not formats.paths():
         return []
     previous = load_owned(config)
-    out = [p for p in (formats.bibtex, formats.csl_json, formats.rendercv) if p is not None]
-    out.append(config.output.dir / OWNED_FILE)
-    recorded = {config.output.dir / rel for rel in previous["files"]}
+    candidates = [p for p in (formats.bibtex, formats.csl_json, formats.rendercv) if p is not None]
+    candidates.append(config.output.dir / OWNED_FILE)
+    recorded = {_at(config, rel) for rel in previous["files"]}
+    candidates += sorted(recorded)
     names = []
     if formats.academicpages:
         names += [formats.academicpages / f"{entry.key}.md" for entry in config.papers]
     if formats.hugo:
         names += [formats.hugo / entry.key / name for entry in config.papers for name in ("index.md", "cite.bib")]
-    out += sorted(recorded - set(out))
-    out += [p for p in names if p not in recorded and not p.exists()]
+    candidates += [p for p in names if _norm(p) not in recorded and not p.exists()]
+    out, seen = [], set()
+    for path in candidates:
+        if _norm(path) not in seen:
+            seen.add(_norm(path))
+            out.append(path)
     return out

@@ -355,7 +355,10 @@ def test_hostile_text_is_data_in_every_format(tmp_path):
     entry = bibtexparser.parse_string((out / "papers.bib").read_text(encoding="utf-8")).entries_dict["xiao2022online"]
     from pylatexenc.latex2text import LatexNodes2Text
     # as LaTeX shows it: runs of "-" stay hyphens (never a dash), ^ is the circumflex character
-    assert LatexNodes2Text().latex_to_text(entry["title"]).replace("\u02c6", "^") == shown
+    # (\textbraceleft{} and \textbraceright{}, LaTeX's own braces, are not in pylatexenc's table)
+    title = entry["title"].replace("\\textbraceleft{}", "\u27e8").replace("\\textbraceright{}", "\u27e9")
+    assert LatexNodes2Text().latex_to_text(title).replace("\u02c6", "^").replace("\u27e8", "{") \
+        .replace("\u27e9", "}") == shown
     assert pybtex.database.parse_string((out / "papers.bib").read_text(encoding="utf-8"), "bibtex")
     front = yaml.safe_load((out / "_publications" / "xiao2022online.md").read_text(encoding="utf-8").split("---\n")[1])
     assert front["title"] == shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -374,10 +377,12 @@ def test_hostile_text_is_data_in_every_format(tmp_path):
 
 def test_latex_escaping_and_case_protection():
     assert bibtex.latex("50% of R&D_x #1 {a} ~ ^ \\") == \
-        "50\\% of R\\&D\\_x \\#1 \\{a\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}"
+        "50\\% of R\\&D\\_x \\#1 \\textbraceleft{}a\\textbraceright{} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}"
     assert bibtex.latex("BERT and ImageNet beat SNNs in 3D", protect_case=True) == \
         "{BERT} and {ImageNet} beat {SNNs} in {3D}"
     assert bibtex.latex("Attention Is All You Need", protect_case=True) == "Attention Is All You Need"
+    # a capital after an underscore: the word is braced whole, its escape inside (not split across the brace)
+    assert bibtex.latex("Top_K Retrieval on MS_MARCO", protect_case=True) == "{Top\\_K} Retrieval on {MS\\_MARCO}"
 
 
 @pytest.mark.parametrize("body, message", [
@@ -386,6 +391,9 @@ def test_latex_escaping_and_case_protection():
     ('[formats]\nbibtex = "output/publications.md"\n', "is also written by [output] dir"),
     ('[formats]\nhugo_author = "Me Myself"\n', "expected an author slug"),
     ('[formats]\nhugo = "output"\n', "is also written by"),
+    ('[formats]\nbibtex = "config.toml"\n', "is the config file itself"),
+    ('[formats]\ncsl_json = "cv/../output/publications.json"\n', "is also written by [output] dir"),
+    ('[formats]\nbibtex = "cv/x.bib"\nrendercv = "cv/../cv/x.bib"\n', "is also written by formats.bibtex"),
 ])
 def test_bad_formats_config_names_the_key(tmp_path, body, message):
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
@@ -395,3 +403,132 @@ def test_bad_formats_config_names_the_key(tmp_path, body, message):
     with pytest.raises(Exception) as caught:
         load(path)
     assert message in str(caught.value) and "formats" in str(caught.value)
+
+
+def _formats_at_site_root(data):
+    """The README's own layout: the formats in the site's folders, outside output/."""
+    data["formats"] = {"bibtex": "_bibliography/papers.bib", "academicpages": "_publications",
+                       "hugo": "content/publication", "csl_json": "cv/publications.json", "rendercv": "cv/pubs.yaml"}
+
+
+def test_a_title_with_an_underscore_before_a_capital_gives_the_same_bib_every_run(tmp_path):
+    def titled(data):
+        _formats_at_site_root(data)
+        data["paper"][2]["title"] = "Top_K Retrieval on MS_MARCO"
+    config = _site(tmp_path, titled)
+    bib = tmp_path / "_bibliography" / "papers.bib"
+    _run(config)
+    first = bib.read_bytes()
+    second_run = _run(config)
+    assert bib.read_bytes() == first and "edited by hand" not in second_run.stdout
+    entry = bibtexparser.parse_string(first.decode()).entries_dict["xiao2022online"]
+    assert entry["title"] == "{Top\\_K} Retrieval on {MS\\_MARCO}" and "author" in entry.fields_dict
+
+
+def test_formats_outside_the_output_folder_know_their_own_files(tmp_path):
+    """owned.json records ../_publications/...: a renamed key and two papers of one title still work."""
+    def layout(data):
+        _formats_at_site_root(data)
+        data["paper"].append({"key": "dup2020deep", "title": "Invertible Image Rescaling", "authors": ["Mingqing Xiao"],
+                              "venue": "Workshop on Something", "year": 2020})
+    config = _site(tmp_path, layout)
+    _run(config)
+    folder = tmp_path / "_publications"
+    assert (folder / "dup2020deep.md").is_file() and (folder / "xiao2020invertible.md").is_file()
+    again = _run(config)
+    assert "your own file" not in again.stdout and "No file changed." in again.stdout
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    next(p for p in data["paper"] if p["key"] == "xiao2020tdmpnet")["key"] = "xiao2020tdmp"
+    config.write_text(tomli_w.dumps(data), encoding="utf-8")
+    renamed = _run(config)
+    assert (folder / "xiao2020tdmp.md").is_file() and not (folder / "xiao2020tdmpnet.md").exists()
+    assert (tmp_path / "content" / "publication" / "xiao2020tdmp" / "index.md").is_file()
+    assert "your own" not in renamed.stdout
+    listed = run_main("paths", "--config", str(config)).stdout.split("\n")
+    assert not any("/../" in line for line in listed) and len(listed) == len(set(listed))
+
+
+def test_a_crlf_papers_bib_stays_crlf(tmp_path):
+    config = _site(tmp_path)
+    bib = tmp_path / "output" / "papers.bib"
+    hand = HAND_BIB.split("@misc{draft")[0].replace("\n", "\r\n")
+    bib.write_bytes(hand.encode())
+    _run(config)
+    data = bib.read_bytes()
+    assert data.startswith(hand.rstrip("\r\n").encode()) and b"\n" not in data.replace(b"\r\n", b"")
+    _run(config)
+    assert bib.read_bytes() == data
+
+
+def test_an_owners_entry_under_another_key_or_case_is_not_listed_twice(tmp_path):
+    config = _site(tmp_path)
+    bib = tmp_path / "output" / "papers.bib"
+    own = ("@inproceedings{xiao2021ide,\n  title={Training Feedback Spiking Neural Networks by Implicit Differentiation "
+           "on the Equilibrium State},\n  booktitle={NeurIPS}\n}\n\n@inproceedings{Xiao2024Hebbian,\n  title={HLOP}\n}\n")
+    bib.write_text(own, encoding="utf-8")
+    done = _run(config)
+    text = bib.read_text(encoding="utf-8")
+    assert text.startswith(own.rstrip("\n"))
+    keys = [e.key.casefold() for e in bibtexparser.parse_string(text).entries]
+    assert "xiao2021training" not in keys and keys.count("xiao2024hebbian") == 1
+    assert "your entry xiao2021ide (line 1) is xiao2021training of config (the same title)" in done.stdout
+
+
+def test_an_unreadable_tool_entry_gets_no_second_copy(tmp_path):
+    config = _site(tmp_path)
+    _run(config)
+    bib = tmp_path / "output" / "papers.bib"
+    broken = bib.read_text(encoding="utf-8").replace("  abbr = {ICLR},\n", "  abbr = {ICLR},\n  preview = {a},\n"
+                                                     "  preview = {b},\n", 1)
+    bib.write_text(broken, encoding="utf-8")
+    done = _run(config)
+    assert bib.read_text(encoding="utf-8").count("@inproceedings{xiao2024hebbian,") == 1
+    assert "xiao2024hebbian (line 1) cannot be read as BibTeX" in done.stdout
+
+
+def test_unbalanced_braces_and_and_in_a_name_keep_the_bib_readable(tmp_path):
+    def odd(data):
+        data["paper"][2]["title"] = "} closing first { and { unbalanced"
+        data["paper"][2]["authors"] = ["Mingqing Xiao", "Research and Development Team", "{{ page.x }}"]
+    config = _site(tmp_path, odd)
+    _run(config)
+    parsed = pybtex.database.parse_string((tmp_path / "output" / "papers.bib").read_text(encoding="utf-8"), "bibtex")
+    people = parsed.entries["xiao2022online"].persons["author"]
+    assert len(people) == 3 and len(parsed.entries) == 14
+
+
+def test_line_end_conversion_is_not_an_edit(tmp_path):
+    config = _site(tmp_path)
+    _run(config)
+    page = tmp_path / "output" / "_publications" / "xiao2024hebbian.md"
+    page.write_bytes(page.read_bytes().replace(b"\n", b"\r\n"))  # a checkout with core.autocrlf
+    done = _run(config)
+    assert "edited by hand" not in done.stdout and b"\r\n" not in page.read_bytes()
+
+
+def test_a_bib_that_is_not_utf8_is_left_alone_with_its_line(tmp_path):
+    config = _site(tmp_path)
+    bib = tmp_path / "output" / "papers.bib"
+    bib.write_bytes(b"@article{a,\n  title = {Caf\xe9}\n}\n")
+    done = _run(config)
+    assert bib.read_bytes() == b"@article{a,\n  title = {Caf\xe9}\n}\n"
+    assert f"{bib}:2: not UTF-8 text" in done.stdout
+
+
+def test_rendercv_text_is_written_as_the_sources_give_it(tmp_path):
+    def titled(data):
+        data["paper"][2]["title"] = "The MS_MARCO set in C# and F# [link](http://x) ~1 s with a*b*c"
+    config = _site(tmp_path, titled)
+    _run(config)
+    doc = yaml.safe_load((tmp_path / "output" / "publications.rendercv.yaml").read_text(encoding="utf-8"))
+    titles = [e["title"] for e in doc["cv"]["sections"]["Publications"]]
+    assert "The MS_MARCO set in C# and F# [link](http://x) ~1 s with a\u2217b\u2217c" in titles
+
+
+def test_paths_inside_refuses_a_format_outside_the_repository(tmp_path):
+    def outside(data):
+        data["formats"] = {"rendercv": "../outside-cv/pubs.yaml"}
+    (tmp_path / "repo").mkdir()
+    config = _site(tmp_path / "repo", outside)
+    done = run_main("paths", "--config", str(config), "--inside", str(tmp_path / "repo"))
+    assert done.returncode == 3 and "formats.rendercv" in done.stderr and "outside the repository" in done.stderr

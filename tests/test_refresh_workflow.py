@@ -221,6 +221,22 @@ def test_a_paper_removed_from_config_has_its_files_removed_in_the_commit(offline
     assert git(repo, "status", "--porcelain").strip() == ""
 
 
+def test_a_format_file_named_publications_json_is_not_the_commit_messages_base(offline_site):
+    repo, env = offline_site
+    data = tomllib.loads((repo / "config.toml").read_text(encoding="utf-8"))
+    data["formats"] = {"csl_json": "cv/publications.json"}  # README's example name
+    (repo / "config.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "a CSL-JSON file")
+    assert run_workflow_step(repo, env).returncode == 0
+    data["paper"][0]["title"] = "A title of my own"
+    (repo / "config.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "retitle a paper")
+    done = run_workflow_step(repo, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Committed: Update publications: 1 changed" in done.stdout
+    assert "cv/publications.json" in git(repo, "show", "--name-only", "--format=", "HEAD").split()
+
+
 def head(repo) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 

@@ -72,11 +72,14 @@ base_args=()
 if [ "$commit" = "true" ]; then
   base="$scratch/pubharvest-committed-publications.json"
   : > "$base"
+  # The output folder's publications.json is the first such line `paths` prints (a [formats] file may
+  # have the same name, e.g. csl_json = "cv/publications.json").
   while IFS= read -r path; do
     case "$path" in
       */publications.json|publications.json)
         if [[ "$path" == /* ]]; then spec="HEAD:${path#"$top"/}"; else spec="HEAD:./$path"; fi
-        git show "$spec" > "$base" 2>/dev/null || : > "$base" ;;
+        git show "$spec" > "$base" 2>/dev/null || : > "$base"
+        break ;;
     esac
   done <<< "$paths_out"
   base_args=(--commit-message-base "$base")

@@ -41,23 +41,43 @@ OWNED_FIELDS = ("title", "author", "booktitle", "journal", "school", "howpublish
 _TYPES = {"conference": "inproceedings", "workshop": "inproceedings", "journal": "article", "book": "incollection",
           "thesis": "phdthesis", "preprint": "misc"}
 _VENUE_FIELD = {"inproceedings": "booktitle", "incollection": "booktitle", "article": "journal", "phdthesis": "school"}
-_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-             "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+# "{" and "}" as macros whose own braces balance: BibTeX counts braces even when escaped (\{), so an
+# unbalanced brace in a title would end the value early or swallow the rest of the file.
+_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
+             "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _SPECIAL = re.compile(r"[\\{}&%$#_~^]")
 _DASHES = re.compile(r"-{2,}")
-# A word a style would lowercase but must not: a capital after its first letter (BERT, ImageNet, SNNs, 3D-CNN).
-_KEEP_CASE = re.compile(r"(?<![\w{])(\w*[A-Z]\w*[A-Z]\w*|\w+[A-Z]\w*|\d\w*[A-Z]\w*)(?![\w}])")
+# A word (letters and digits) a style would lowercase but must not: a capital after its first
+# character (BERT, ImageNet, SNNs, 3D, Top_K). Matched on the text before escaping; the braced word
+# is escaped inside its braces ({Top\_K}).
+_WORD = re.compile(r"\w+")
+_AND = re.compile(r"\band\b", re.I)
 
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # it logs every block it cannot parse
 
 
-def latex(text: str, *, protect_case: bool = False) -> str:
-    """``text`` as a LaTeX-safe BibTeX value (without the enclosing braces): the ten specials escaped,
-    runs of hyphens kept hyphens (``-{}-``, not LaTeX's en and em dashes);
-    with ``protect_case``, words holding a capital after their first letter braced."""
+def _escape(text: str) -> str:
     escaped = _SPECIAL.sub(lambda m: _SPECIALS[m.group()], text)
-    escaped = _DASHES.sub(lambda m: "-{}" * (len(m.group()) - 1) + "-", escaped)  # not an en or em dash
-    return _KEEP_CASE.sub(r"{\1}", escaped) if protect_case else escaped
+    return _DASHES.sub(lambda m: "-{}" * (len(m.group()) - 1) + "-", escaped)  # not an en or em dash
+
+
+def _keeps_case(word: str) -> bool:
+    return any(c.isupper() for c in word[1:])
+
+
+def latex(text: str, *, protect_case: bool = False) -> str:
+    """``text`` as a LaTeX-safe BibTeX value (without the enclosing braces): the ten specials escaped
+    (braces as ``\textbraceleft{}``/``\textbraceright{}``, so every value's braces balance), runs of
+    hyphens kept hyphens (``-{}-``, not LaTeX's en and em dashes); with ``protect_case``, words holding
+    a capital after their first character braced (``{BERT}``)."""
+    if not protect_case:
+        return _escape(text)
+    out, at = [], 0
+    for match in _WORD.finditer(text):
+        if _keeps_case(match.group()):
+            out.append(_escape(text[at:match.start()]) + "{" + _escape(match.group()) + "}")
+            at = match.end()
+    return "".join(out) + _escape(text[at:])
 
 
 def entry_type(pub: Publication) -> str:
@@ -67,8 +87,8 @@ def entry_type(pub: Publication) -> str:
 
 def _name(author: str) -> str:
     given, family, suffix = split_name(author)
-    if not given:
-        return "{" + latex(family) + "}"  # a one-word name: kept whole, never read as "von Last"
+    if not given or _AND.search(author):  # a one-word name, or one BibTeX would split at its "and"
+        return "{" + latex(" ".join(author.split())) + "}"  # kept whole, never read as "von Last" or two people
     parts = [latex(family)] + ([latex(suffix)] if suffix else []) + [latex(given)]
     return ", ".join(parts)
 
@@ -158,6 +178,15 @@ class BibMerge:
     warnings: list[str] = field(default_factory=list)
 
 
+def _title_key(value: str) -> str:
+    """A BibTeX title folded for matching: LaTeX macros, braces and punctuation dropped, lower case."""
+    text = re.sub(r"\\[A-Za-z]+|\\.", " ", value)
+    return "".join(re.findall(r"[^\W_]+", text.casefold()))
+
+
+_FAILED_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
+
+
 def merge(existing: str | None, publications: list[Publication], owned: dict[str, str], *, name: str) -> BibMerge:
     """Merge ``publications`` into ``existing`` (the file's text, None when there is none).
 
@@ -165,21 +194,32 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
     fields; ``name``: the file's name for messages. Blocks of other keys, ``@string``/``@preamble``,
     comments and unparsable text are kept byte for byte, in place; in the tool's entries the fields
     outside :data:`OWNED_FIELDS` are kept with their bytes after the tool's fields. New entries are
-    appended. An entry of a paper no longer in config is removed when it holds only owned fields, and
-    otherwise left to the owner. Pure: no file is read or written.
+    appended, with the file's own line ends. No entry is written for a paper the owner already has
+    an entry for: the same key (BibTeX keys ignore case), the same title, or an entry of that key the
+    parser cannot read. An entry of a paper no longer in config is removed when it holds only owned
+    fields, and otherwise left to the owner. Pure: no file is read or written.
+
+    Raises ValueError when ``existing`` holds text but no BibTeX block at all (not a BibTeX file).
     """
     import bibtexparser
     from bibtexparser import model
 
-    by_key = {pub.key: pub for pub in publications}
+    by_key = {pub.key.casefold(): pub for pub in publications}
+    owned = {k.casefold(): v for k, v in owned.items()}
     result = BibMerge(text="")
-    if not existing:
+    if not existing or not existing.strip():
         result.text = render(publications)
         result.owned = {pub.key: _fingerprint("".join(v for _, v in fields(pub))) for pub in publications}
-        result.added = list(by_key)
+        result.added = [pub.key for pub in publications]
         return result
 
+    eol = "\r\n" if "\r\n" in existing else "\n"
     library = bibtexparser.parse_string(existing, parse_stack=[])
+    if not any(isinstance(b, (model.Entry, model.String, model.Preamble)) for b in library.blocks) \
+            and "@" not in existing:
+        raise ValueError(f"{name} holds no BibTeX entry; it does not look like a BibTeX file, so pubharvest does not "
+                         "write into it. Point [formats] bibtex at a .bib file")
+    titles = {_title_key(pub.title): pub for pub in publications}
     starts = [0]
     for line in existing.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
@@ -187,34 +227,54 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
     at = 0
     seen: set[str] = set()
     for block in library.blocks:
+        line_no = block.start_line + 1
+        if isinstance(block, model.ParsingFailedBlock):
+            match = _FAILED_KEY.match(block.raw.lstrip())
+            failed = match.group(1).casefold() if match else None
+            if failed in by_key and failed not in seen:
+                seen.add(failed)
+                result.warnings.append(f"{name}: the entry {match.group(1)} (line {line_no}) cannot be read as "
+                                       "BibTeX (an unclosed brace or a field given twice?); pubharvest leaves it and "
+                                       "writes no other for this paper until it is fixed")
+            continue
+        key = block.key if isinstance(block, model.Entry) else None
+        folded = key.casefold() if key else None
+        if folded is not None and folded not in owned and folded not in by_key:
+            title = next((f.value for f in block.fields if f.key.lower() == "title"), None)
+            same = titles.get(_title_key(title[1:-1] if title and title[:1] in "{\"" else title or "")) if title else None
+            if same is not None and same.key.casefold() not in seen:
+                seen.add(same.key.casefold())
+                result.warnings.append(f"{name}: your entry {key} (line {line_no}) is {same.key} of config (the same "
+                                       "title); pubharvest leaves it and writes none for this paper. Give the paper "
+                                       f"key = \"{key}\" in config and delete the entry to let pubharvest keep it")
+            continue
+        if folded is None or folded in seen:
+            continue  # the owner's: its bytes stay in the untouched stretches
         begin = existing.find(block.raw, starts[min(block.start_line, len(starts) - 1)])
         if begin < 0:  # cannot locate it: leave the text where it is
             continue
         end = begin + len(block.raw)
-        key = block.key if isinstance(block, model.Entry) else None
-        if key is None or key in seen or (key not in owned and key not in by_key):
-            continue  # the owner's: its bytes stay in the untouched stretches
-        seen.add(key)
+        seen.add(folded)
         pieces.append(existing[at:begin])
         at = end
         hand = [(f.key, f.value) for f in block.fields if f.key.lower() not in OWNED_FIELDS]
         mine = [(f.key, f.value) for f in block.fields if f.key.lower() in OWNED_FIELDS]
         written = "".join(v[1:-1] if v[:1] == "{" and v[-1:] == "}" else v for _, v in mine)
-        if key not in owned and key in by_key and _fingerprint(written) == _fingerprint(
-                "".join(v for _, v in fields(by_key[key]))):
-            owned = {**owned, key: _fingerprint(written)}  # the tool's entry, its record lost: the same fields
-        if key not in owned:  # the owner's own entry for one of the config's papers
+        pub = by_key.get(folded)
+        if folded not in owned and pub is not None and _fingerprint(written) == _fingerprint(
+                "".join(v for _, v in fields(pub))):
+            owned = {**owned, folded: _fingerprint(written)}  # the tool's entry, its record lost: the same fields
+        if folded not in owned:  # the owner's own entry for one of the config's papers
             pieces.append(block.raw)
-            result.warnings.append(f"{name}: the entry {key} (line {block.start_line + 1}) is yours; pubharvest "
+            result.warnings.append(f"{name}: the entry {key} (line {line_no}) is yours; pubharvest "
                                    "leaves it as it is and writes none for this paper. To let pubharvest keep it "
                                    "current, delete it (fields such as preview and abstract added to pubharvest's "
                                    "entry later are kept)")
             continue
-        pub = by_key.get(key)
         if pub is None:
             if hand:
                 pieces.append(block.raw)
-                result.warnings.append(f"{name}: {key} is no longer in config; its entry (line {block.start_line + 1}) "
+                result.warnings.append(f"{name}: {key} is no longer in config; its entry (line {line_no}) "
                                        f"holds your fields ({', '.join(k for k, _ in hand)}), so it stays, now as "
                                        "yours")
             else:
@@ -222,21 +282,22 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
                 while existing[at:at + 1] in ("\n", "\r") and at < len(existing):
                     at += 1  # with the blank line after it
             continue
-        if owned[key] != _fingerprint(written):
+        if owned[folded] != _fingerprint(written):
             result.warnings.append(f"{name}: {key} was edited by hand in fields pubharvest writes "
                                    f"({', '.join(k for k, _ in mine)}); this run writes them as the sources and config "
                                    "say. To keep an edit, put it in config.toml for this paper, or move it to a field "
                                    "pubharvest does not write (e.g. note)")
-        entry = render_entry(pub, hand).rstrip("\n")
+        entry = render_entry(pub, hand).rstrip("\n").replace("\n", eol)
         if entry != block.raw:
-            result.updated.append(key)
+            result.updated.append(pub.key)
         pieces.append(entry)
-        result.owned[key] = _fingerprint("".join(v for _, v in fields(pub)))
+        result.owned[pub.key] = _fingerprint("".join(v for _, v in fields(pub)))
     pieces.append(existing[at:])
     text = "".join(pieces)
-    new = [pub for pub in publications if pub.key not in seen]
+    new = [pub for pub in publications if pub.key.casefold() not in seen]
     if new:
-        text = text.rstrip("\n") + "\n\n" + render(new) if text.strip() else render(new)
+        tail = render(new).replace("\n", eol)
+        text = text.rstrip("\r\n") + eol + eol + tail if text.strip() else tail
         for pub in new:
             result.owned[pub.key] = _fingerprint("".join(v for _, v in fields(pub)))
             result.added.append(pub.key)

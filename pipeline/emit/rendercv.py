@@ -4,13 +4,14 @@ model reads as ``PublicationEntry`` items (``title``, ``authors``, ``doi``, ``ur
 section into a fuller CV file to combine it with the rest.
 
 RenderCV bolds nobody itself: the owner is written ``**Name**`` (its own documentation's way). The
-award, which RenderCV has no field for, goes in ``summary``. Authors, title and venue are Markdown to
-RenderCV, so their Markdown specials are escaped.
+award, which RenderCV has no field for, goes in ``summary``. Text is written as the sources give it:
+RenderCV escapes it for Typst itself, and a Markdown backslash escape of ours would reach Typst as a
+stray backslash or an unclosed delimiter ("MS\\_MARCO", "C\\#"); only a run of ``*`` that would
+turn into bold or italics is spelled apart.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from ..merge import Publication
@@ -18,11 +19,8 @@ from .common import date_parts, venue_name
 
 __all__ = ["entry", "render"]
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]#<>|~])")
-
-
 def _md(text: str) -> str:
-    return _MARKDOWN.sub(r"\\\1", text)
+    return text.replace("*", "\u2217")  # ∗ (asterisk operator): never RenderCV's bold or italics
 
 
 def entry(pub: Publication) -> dict:
