@@ -3,6 +3,8 @@ harvest of N arXiv, N S2 and N/2 OpenReview records (target: 20,000 papers in un
 
     python benchmarks/offline_run.py               # N = 20,000, median of 3 runs
     python benchmarks/offline_run.py --sizes 1000 20000 --runs 5
+    python benchmarks/offline_run.py --formats      # also every [formats] output (BibTeX, CSL-JSON,
+                                                    # RenderCV, N collection files, N Hugo bundles)
 
 The stored harvest is built by the real ``to_record`` mappings from real-shaped payloads
 (benchmarks/synthetic.py) and written by ``pipeline.store.dump``, as a run writes it. Each
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,8 +32,19 @@ sys.path.insert(0, str(HERE.parent))
 TARGET_S = 5.0
 
 
-def prepare(n: int, folder: Path) -> Path:
-    """Write ``folder/config.toml`` for papers 0..n-1 and ``folder/out/harvest.json``; returns the config."""
+FORMATS = """
+[formats]
+bibtex = "out/papers.bib"
+csl_json = "out/publications.csl.json"
+rendercv = "out/publications.rendercv.yaml"
+academicpages = "out/_publications"
+hugo = "out/content/publication"
+"""
+
+
+def prepare(n: int, folder: Path, formats: bool = False) -> Path:
+    """Write ``folder/config.toml`` for papers 0..n-1 and ``folder/out/harvest.json``; returns the config.
+    ``formats``: the config also writes every format into ``folder/out``."""
     from benchmarks.merge_emit import build
     from benchmarks.synthetic import config_text
     from pipeline import store
@@ -42,7 +56,11 @@ def prepare(n: int, folder: Path) -> Path:
                for source, by_id in harvest.records.items()}
     (out / "harvest.json").write_bytes(store.dump(records))
     config = folder / "config.toml"
-    config.write_text(config_text(n, "http://127.0.0.1:9", scale=0.0, output_dir=str(out)), encoding="utf-8")
+    text = config_text(n, "http://127.0.0.1:9", scale=0.0, output_dir=str(out))
+    if formats:  # a top-level table: before the first [[paper]]
+        at = text.index("[[paper]]")
+        text = text[:at] + FORMATS.lstrip("\n") + "\n" + text[at:]
+    config.write_text(text, encoding="utf-8")
     return config
 
 
@@ -70,19 +88,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is printed")
+    parser.add_argument("--formats", action="store_true", help="also write every [formats] output")
     options = parser.parse_args()
     sizes, runs = options.sizes, options.runs
     print(f"{'N':>7} {'floor s':>8} {'first s':>8} {'again s':>8} {'first/target':>13} {'again/target':>13}")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            config = prepare(n, Path(tmp))
+            config = prepare(n, Path(tmp), options.formats)
             env = {**os.environ, "XDG_CACHE_HOME": tmp}
             floor = median_of(runs, ["--help"], env)
             out = Path(tmp) / "out"
 
             def fresh_outputs() -> None:  # a first run: only the stored harvest is there
-                for name in ("publications.md", "publications.csv", "publications.json"):
+                for name in ("publications.md", "publications.csv", "publications.json", "papers.bib",
+                             "publications.csl.json", "publications.rendercv.yaml", "owned.json"):
                     (out / name).unlink(missing_ok=True)
+                for folder in ("_publications", "content"):
+                    shutil.rmtree(out / folder, ignore_errors=True)
 
             command = ["run", "--offline", "--config", str(config)]
             try:

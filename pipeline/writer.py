@@ -18,6 +18,8 @@ __all__ = ["MarkerError", "WriteError", "write_atomic", "write_all", "splice", "
            "remove_files", "RunLock", "BusyError"]
 
 log = logging.getLogger(__name__)
+# A temporary file of write_all: "." + the file's name + "." + mkstemp's random part + ".tmp"
+_TEMP = re.compile(r"^\.(.+)\.[^.]+\.tmp$", re.S)
 
 
 class MarkerError(Exception):
@@ -35,8 +37,10 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
-    """Write ``data`` to a temporary file beside ``path`` (a symlink's target); None when unchanged."""
+def _stage(path: Path, data: bytes, *, fsync: bool = True, made: set[Path] | None = None) -> tuple[Path, str] | None:
+    """Write ``data`` to a temporary file beside ``path`` (a symlink's target); None when unchanged.
+    ``fsync``: flush it to disk now (else the caller syncs once for many files); ``made``: folders
+    known to exist already."""
     path = Path(os.path.realpath(path))  # replace what a symlink points at, keep the link
     try:
         if path.read_bytes() == data:
@@ -51,7 +55,10 @@ def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if made is None or path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if made is not None:
+                made.add(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -59,7 +66,8 @@ def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
     except OSError as exc:
         _discard(tmp)
@@ -69,18 +77,26 @@ def _stage(path: Path, data: bytes) -> tuple[Path, str] | None:
 
 def remove_stale_temps(paths: list[Path]) -> list[Path]:
     """Remove the temporary files an earlier, killed run left beside ``paths`` (``.<name>.*.tmp``,
-    as :func:`write_all` names them). Call while holding the :class:`RunLock`; returns what was removed."""
-    removed = []
+    as :func:`write_all` names them). Call while holding the :class:`RunLock`; returns what was removed.
+    Each folder is listed once, however many of ``paths`` it holds."""
+    names: dict[Path, set[str]] = {}
     for path in paths:
         target = Path(os.path.realpath(path))
-        if not target.parent.is_dir():
+        names.setdefault(target.parent, set()).add(target.name)
+    removed = []
+    for folder, wanted in names.items():
+        try:
+            entries = [e for e in os.scandir(folder) if e.name.startswith(".") and e.name.endswith(".tmp")]
+        except OSError:  # no such folder (yet), or not one
             continue
-        for tmp in target.parent.glob(f".{target.name}.*.tmp"):
-            try:
-                tmp.unlink()
-                removed.append(tmp)
-            except OSError:
-                continue
+        for entry in entries:
+            match = _TEMP.match(entry.name)
+            if match and match.group(1) in wanted:
+                try:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+                except OSError:
+                    continue
     return removed
 
 
@@ -165,22 +181,31 @@ def _discard(tmp: str) -> None:
         pass
 
 
+#: Above this many files, write_all syncs once (``os.sync``) instead of once per file.
+_ONE_SYNC = 32
+
+
 def write_all(files: list[tuple[Path, bytes]]) -> list[Path]:
     """Write several files so that a failure leaves them all as they were, as far as a file system allows.
 
-    Every changed file is first written to a temporary file beside it; only when all of them are
-    ready are they renamed into place, in the given order (put the file most likely to refuse,
-    such as the user's homepage, first). Returns the paths that changed.
+    Every changed file is first written to a temporary file beside it and flushed to disk (each with
+    fsync; above :data:`_ONE_SYNC` files, one ``os.sync`` for all: a collection of thousands of pages);
+    only when all of them are ready are they renamed into place, in the given order (put the file
+    most likely to refuse, such as the user's homepage, first). Returns the paths that changed.
 
     Raises WriteError naming the file when one cannot be written; then no file has been replaced
     (or, if a rename itself fails, only those before it).
     """
     staged: list[tuple[Path, str]] = []
+    many = len(files) > _ONE_SYNC
+    made: set[Path] = set()
     try:
         for path, data in files:
-            ready = _stage(Path(path), data)
+            ready = _stage(Path(path), data, fsync=not many, made=made)
             if ready:
                 staged.append(ready)
+        if many and staged:
+            os.sync()  # the temporary files' data, before any rename
     except BaseException:
         for _, tmp in staged:
             _discard(tmp)

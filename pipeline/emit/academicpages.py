@@ -63,7 +63,8 @@ def render_file(pub: Publication) -> str:
     body = " ".join(f"[{md_escape(label)}]({safe_url(url)})" for label, url in pub.links)
     if pub.award:
         body += ("\n\n" if body else "") + f"**{md_escape(pub.award)}**"
-    text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1 << 20) + "---\n"
+    text = "---\n" + yaml.dump(front, sort_keys=False, allow_unicode=True, width=1 << 20,
+                           Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper)) + "---\n"
     return text + (f"\n{body}\n" if body else "")
 
 

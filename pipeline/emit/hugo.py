@@ -50,7 +50,8 @@ def render_index(pub: Publication, owner_slug: str | None = "me") -> str:
     if not front["hugoblox"]["ids"]:
         del front["hugoblox"]
     front = {k: v for k, v in front.items() if v is not None and v != []}
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1 << 20) + "---\n"
+    return "---\n" + yaml.dump(front, sort_keys=False, allow_unicode=True, width=1 << 20,
+                           Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper)) + "---\n"
 
 
 def render_bundle(pub: Publication, owner_slug: str | None = "me") -> dict[str, bytes]:

@@ -50,4 +50,5 @@ def render(publications: Iterable[Publication], owner: str) -> str:
     doc = {"cv": {"name": owner, "sections": {"Publications": [entry(pub) for pub in publications]}}}
     return ("# RenderCV input written by pubharvest: `rendercv render` this file, or copy the Publications\n"
             "# section into your CV's YAML file.\n"
-            + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=1 << 20))
+            + yaml.dump(doc, sort_keys=False, allow_unicode=True, width=1 << 20,
+                           Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper)))
