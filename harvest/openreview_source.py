@@ -252,8 +252,8 @@ def fetch_author(profile_id: str, settings: OpenReviewSettings, *, deadline: flo
     from API 1: ``GET /notes?content.authorids=<id>&limit=1000&offset=<n>`` on each host, one request
     per 1,000 notes, logged in as :func:`fetch` is.
 
-    Returns a FetchResult keyed by forum ID (submissions only: replies are skipped), the API 2 note
-    kept when both hosts hold a forum. Any failed request sets ``error`` (the other host is still
+    Returns a FetchResult keyed by forum ID (public submissions only: replies, and notes whose
+    ``readers`` do not include everyone, are skipped), the API 2 note kept when both hosts hold a forum. Any failed request sets ``error`` (the other host is still
     asked); the caller then treats the profile's list as unknown.
     """
     result = FetchResult(source=SOURCE)
@@ -275,6 +275,9 @@ def fetch_author(profile_id: str, settings: OpenReviewSettings, *, deadline: flo
                     for note in notes or []:
                         if not isinstance(note, dict) or (note.get("forum") and note.get("forum") != note.get("id")):
                             continue  # a reply, not a submission
+                        readers = note.get("readers")
+                        if isinstance(readers, list) and "everyone" not in readers:
+                            continue  # not public (a double-blind submission the login can see): never listed
                         try:
                             record = to_record(note, api=api, fetched_at=fetched_at)
                         except (KeyError, TypeError) as exc:

@@ -229,7 +229,8 @@ def fetch_author(author_id: str, settings: S2Settings, *, deadline: float | None
         for raw in page["data"]:
             if isinstance(raw, dict) and raw.get("paperId"):
                 result.records[raw["paperId"]] = to_record(raw, requested_id=raw["paperId"], fetched_at=fetched_at)
-        offset = page.get("next") if isinstance(page.get("next"), int) and page["data"] else None
+        following = page.get("next")
+        offset = following if isinstance(following, int) and page["data"] and following > offset else None
     log.info("S2: author %s has %d papers (%d requests)", author_id, len(result.records), result.requests)
     return result
 

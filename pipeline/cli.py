@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -270,7 +271,7 @@ def _init(args: argparse.Namespace) -> int:
     except writer.WriteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    for note in result.unmapped:
+    for note in [*result.unmapped, *comparison.identity_notes]:
         print(f"note: {note}")
     for line in _init_account(result, comparison, target, owner):
         print(line)
@@ -340,27 +341,48 @@ def _discover(args: argparse.Namespace) -> int:
         print("config error: discover needs s2_author_id or openreview_id under [owner] (README, 'Keeping the list "
               "complete'); init proposes them from your page's papers", file=sys.stderr)
         return EXIT_CONFIG
-    try:
-        stored = store.load(config.output.dir / "harvest.json")
-    except store.StoreError as exc:
+    try:  # one command at a time per output folder, as run: never two appending the same papers
+        with writer.RunLock(store.lock_path(config.output.dir)):
+            return _discover_locked(args, config)
+    except writer.BusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    answers = discover.ask(config, refresh=args.refresh, offline=args.offline,
-                           deadline=(_STARTED[0] or time.monotonic()) + config.deadline_s)
+        return EXIT_BUSY
+
+
+def _discover_locked(args: argparse.Namespace, config) -> int:
+    import time
+
+    from . import discover, store, writer
+
+    try:
+        stored = discover.listed_records(config, store.load(config.output.dir / "harvest.json"))
+        answers = discover.ask(config, refresh=args.refresh, offline=args.offline,
+                               deadline=(_STARTED[0] or time.monotonic()) + config.deadline_s)
+    except (store.StoreError, discover.DiscoveredError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     found = discover.new_papers(config, stored, answers)
-    for line in discover.summary_lines(answers, found, config):
-        print(line)
-    files = [(config.output.dir / discover.DISCOVERED_FILE, discover.dump(answers))]
-    if args.add and found:
-        files.insert(0, (Path(args.config), discover.add_to_config(Path(args.config), found).encode("utf-8")))
     try:
-        writer.write_all(files)
-    except writer.WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.add and found:
-        print(f"added {len(found)} [[paper]] table{'s' if len(found) != 1 else ''} to {args.config}; the next run "
-              "lists them")
+        for line in discover.summary_lines(answers, found, config):
+            print(line)
+        files = [(config.output.dir / discover.DISCOVERED_FILE, discover.dump(answers))]
+        if args.add and found:
+            try:
+                files.insert(0, (Path(args.config), discover.add_to_config(Path(args.config), found).encode("utf-8")))
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
+        try:
+            writer.write_all(files)
+        except writer.WriteError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        if args.add and found:
+            print(f"added {len(found)} [[paper]] table{'s' if len(found) != 1 else ''} to {args.config}; the next "
+                  "run lists them")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `discover | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")
     return 4 if answers.errors else 0
 
 

@@ -102,11 +102,15 @@ class Discover:
         arxiv: also ask arXiv by each owner's name (``au:`` queries); a match counts only when it shares
             a co-author with the owner's listed papers (default true).
         arxiv_max_results: entries asked per name query (default 100).
+        ignore: papers that are not the owner's, or not for the list, as namespaced IDs
+            (``"arxiv:2405.10001"``, ``"doi:10...."``, ``"openreview:<forum>"``, ``"s2:<paperId>"``):
+            never reported or added.
     """
 
     add: bool = False
     arxiv: bool = True
     arxiv_max_results: int = 100
+    ignore: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -562,6 +566,9 @@ def require_inside(config: Config, root: str | Path) -> None:
         targets.append(("output.homepage", "homepage", config.output.homepage))
     lines = {"output.dir": _key_line(text, table, "dir") or table,
              "output.homepage": _key_line(text, table, "homepage") or table}
+    if config.discover.add and config.path is not None:  # the job commits the papers it adds
+        targets.append(("discover.add", "add", config.path))
+        lines["discover.add"] = _key_line(text, _table_line(text, "discover"), "add") or _table_line(text, "discover")
     formats_table = _table_line(text, "formats")
     for name, target in config.formats.paths():
         targets.append((f"formats.{name}", name, target))
@@ -602,11 +609,24 @@ def loads(text: str, path: str | Path) -> Config:
                           headers[n - 1] if n - 1 < len(headers) else headers[-1])
                    for n, table in enumerate(owner_tables, 1))
     seen_names: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
     for n, member in enumerate(owners, 1):
+        header = headers[min(n, len(headers)) - 1]
         if member.name.casefold() in seen_names:
             raise check.fail(f"owner #{n}", f"{member.name!r} is owner #{seen_names[member.name.casefold()]} too; list "
-                                            "each member once", headers[min(n, len(headers)) - 1])
+                                            "each member once", header)
         seen_names[member.name.casefold()] = n
+        for ident in filter(None, (member.s2_author_id, member.openreview_id)):
+            if ident in seen_ids:
+                raise check.fail(f"owner #{n}", f"{ident} is owner #{seen_ids[ident]}'s too; each member's IDs are "
+                                                "their own", header)
+            seen_ids[ident] = n
+    for n, member in enumerate(owners, 1):
+        for variant in member.variants:
+            other = seen_names.get(variant.casefold())
+            if other is not None and other != n:
+                raise check.fail(f"owner #{n}.variants", f"{variant!r} is owner #{other}'s name; a variant names "
+                                                         "only this member", headers[min(n, len(headers)) - 1])
     owner = owners[0]
 
     out_raw = raw.get("output", {})
@@ -698,8 +718,21 @@ def loads(text: str, path: str | Path) -> Config:
 def _discover(check: _Checker, raw: Any) -> Discover:
     if not isinstance(raw, dict):
         raise check.fail("discover", "expected a table [discover]", _table_line(check.text, "discover"))
-    check.unknown_keys(raw, ("add", "arxiv", "arxiv_max_results"), "discover", _table_line(check.text, "discover"))
+    check.unknown_keys(raw, ("add", "arxiv", "arxiv_max_results", "ignore"), "discover",
+                       _table_line(check.text, "discover"))
     where = _table_line(check.text, "discover")
+    ignore: list[str] = []
+    values = raw.get("ignore", [])
+    line = _key_line(check.text, where, "ignore")
+    if not isinstance(values, list):
+        raise check.fail("discover.ignore", "expected a list such as ignore = [\"arxiv:2405.10001\", "
+                                            "\"doi:10.1234/x\"]", line)
+    for value in values:
+        kind, _, ident = str(value).partition(":") if isinstance(value, str) else ("", "", "")
+        if kind not in ("arxiv", "doi", "openreview", "s2") or not ident.strip():
+            raise check.fail("discover.ignore", f"{value!r} is not a namespaced ID; write \"arxiv:<id>\", "
+                                                "\"doi:<doi>\", \"openreview:<forum>\" or \"s2:<paperId>\"", line)
+        ignore += [f"{kind}:{i}" for i in _ids(check, kind, ident.strip(), "discover.ignore", line)]
     for key in ("add", "arxiv"):
         if key in raw and not isinstance(raw[key], bool):
             raise check.fail(f"discover.{key}", f"expected true or false, got {raw[key]!r}",
@@ -708,7 +741,8 @@ def _discover(check: _Checker, raw: Any) -> Discover:
     if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= 2000:
         raise check.fail("discover.arxiv_max_results", f"expected a whole number from 1 to 2000, got {most!r}",
                          _key_line(check.text, where, "arxiv_max_results"))
-    return Discover(add=raw.get("add", False), arxiv=raw.get("arxiv", True), arxiv_max_results=most)
+    return Discover(add=raw.get("add", False), arxiv=raw.get("arxiv", True), arxiv_max_results=most,
+                    ignore=tuple(dict.fromkeys(ignore)))
 
 
 def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> Formats:

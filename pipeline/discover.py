@@ -37,12 +37,16 @@ from .config import Config, Owner
 from .openreview_venues import read_openreview
 from .text import fold_name, is_owner
 
-__all__ = ["Found", "Answers", "query_keys", "ask", "new_papers", "add_to_config", "summary_lines", "DISCOVERED_FILE"]
+__all__ = ["Found", "Answers", "query_keys", "ask", "new_papers", "add_to_config", "summary_lines", "DISCOVERED_FILE",
+           "DiscoveredError", "listed_records"]
 
 log = logging.getLogger(__name__)
 DISCOVERED_FILE = "discovered.json"
 _FORMAT = 1
-_LEFT_OUT = {"rejected", "withdrawn", "desk rejected", "retracted"}
+#: OpenReview stages that make a paper: accepted, or the author's own upload (DBLP imports among them).
+#: Submissions under review are left out (double-blind: often not public, and not yet a paper of the
+#: list), as are rejected, withdrawn, desk-rejected and retracted ones.
+_LISTED = {"accepted", "archive"}
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Answers:
         fetched_at: query key -> when that answer arrived (ISO 8601 UTC).
         errors: query key -> why it failed this run (its stored answer, if any, stands in).
         fresh: query keys not asked because their stored answer is younger than ``max_age_h``.
-        requests: source -> HTTP requests sent.
+        requests: source -> HTTP requests sent; asked: query key -> requests it sent this run.
     """
 
     records: dict[str, list[SourceRecord]] = field(default_factory=dict)
@@ -84,6 +88,7 @@ class Answers:
     errors: dict[str, str] = field(default_factory=dict)
     fresh: list[str] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
+    asked: dict[str, int] = field(default_factory=dict)
 
 
 def query_keys(config: Config) -> list[tuple[str, Owner]]:
@@ -102,13 +107,24 @@ def query_keys(config: Config) -> list[tuple[str, Owner]]:
     return keys
 
 
+class DiscoveredError(Exception):
+    """``discovered.json`` exists but cannot be read; the message names it and says what to do."""
+
+
 def _load(path: Path) -> dict:
+    """The stored answers, by query key; empty when the file does not exist yet.
+
+    Raises DiscoveredError when it exists but is not an answers file this version reads (a merge
+    conflict, a hand edit): it is never silently replaced."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:
+        raise DiscoveredError(f"{path}: cannot read the stored author-query answers ({exc}); restore it from git, "
+                              "or delete it to ask again") from None
     if not isinstance(raw, dict) or raw.get("format") != _FORMAT or not isinstance(raw.get("queries"), dict):
-        return {}
+        raise DiscoveredError(f"{path}: not an answers file of format {_FORMAT}; restore it from git or delete it")
     return raw["queries"]
 
 
@@ -179,6 +195,8 @@ def ask(config: Config, *, refresh: bool = False, offline: bool = False, deadlin
                 answers.errors[key] = f"{type(exc).__name__}: {exc}" if str(exc) else "no answer by the run's deadline"
                 continue
             answers.requests[source] = answers.requests.get(source, 0) + result.requests
+            if result.error is None:
+                answers.asked[key] = result.requests
             if result.error is not None:
                 answers.errors[key] = str(result.error)
                 continue
@@ -189,6 +207,16 @@ def ask(config: Config, *, refresh: bool = False, offline: bool = False, deadlin
 
 
 _WORD = re.compile(r"[^\W_]+")
+
+
+def listed_records(config: Config, stored: dict[str, dict[str, SourceRecord]]) -> dict[str, dict[str, SourceRecord]]:
+    """The stored records of the papers config lists now (a stored harvest also holds those of papers
+    removed from config since, which are not "listed")."""
+    from .fetch import plan
+
+    wanted = plan(config, stored)
+    return {source: {i: stored[source][i] for i in wanted.get(source, []) if i in stored.get(source, {})}
+            for source in stored}
 
 
 def title_key(title: str | None) -> str:
@@ -208,19 +236,19 @@ def new_papers(config: Config, stored: dict[str, dict[str, SourceRecord]], answe
     identifiers and titles count as listed. Pure.
     """
     owners = config.owners or (config.owner,)
-    names = tuple(n for o in owners for n in o.names())
-    known_ids: set[str] = set()
+    by_query = dict(query_keys(config))
+    known_ids: set[str] = set(config.discover.ignore)
     known_titles: set[str] = set()
-    coauthors: set[str] = set()
+    people: set[str] = set()  # everyone on the listed papers (and, below, on the trusted new ones)
     for entry in config.papers:
         known_ids |= entry.identifiers()
         known_titles.add(title_key(entry.title))
-        coauthors |= {fold_name(a) for a in entry.authors or () if not is_owner(a, names)}
+        people |= {fold_name(a) for a in entry.authors or ()}
     for records in stored.values():
         for record in records.values():
             known_ids |= _ids(record)
             known_titles.add(title_key(record.title))
-            coauthors |= {fold_name(a) for a in record.authors if not is_owner(a, names)}
+            people |= {fold_name(a) for a in record.authors}
     known_titles.discard("")
 
     trusted: list[tuple[str, SourceRecord]] = []
@@ -228,14 +256,20 @@ def new_papers(config: Config, stored: dict[str, dict[str, SourceRecord]], answe
     for key, records in answers.records.items():
         for record in records:
             if key.startswith("openreview:") and read_openreview(record.venueid, next(iter(record.venue_strings), None)
-                                                                 ).status in _LEFT_OUT:
+                                                                 ).status not in _LISTED:
                 continue
             (by_name if key.startswith("arxiv:") else trusted).append((key, record))
     for _, record in trusted:
-        coauthors |= {fold_name(a) for a in record.authors if not is_owner(a, names)}
-    coauthors.discard("")
-    chosen = trusted + [(k, r) for k, r in by_name
-                        if any(fold_name(a) in coauthors for a in r.authors if not is_owner(a, names))]
+        people |= {fold_name(a) for a in record.authors}
+    people.discard("")
+
+    def shares_a_coauthor(key: str, record: SourceRecord) -> bool:
+        """An arXiv name match of one owner counts when someone else on it (a fellow lab member too)
+        is on the owner's known papers."""
+        own = by_query[key].names()
+        return any(fold_name(a) in people for a in record.authors if not is_owner(a, own))
+
+    chosen = trusted + [(k, r) for k, r in by_name if shares_a_coauthor(k, r)]
 
     # one paper per connected group of records (shared identifier or title)
     parent = list(range(len(chosen)))
@@ -258,7 +292,7 @@ def new_papers(config: Config, stored: dict[str, dict[str, SourceRecord]], answe
         groups.setdefault(root(i), []).append(item)
 
     order = {"openreview": 0, "s2": 1, "arxiv": 2}
-    taken = {entry.key for entry in config.papers}
+    taken = {entry.key.casefold() for entry in config.papers}
     found: list[Found] = []
     for items in groups.values():
         records = [r for _, r in sorted(items, key=lambda kr: order.get(kr[1].source, 3))]
@@ -282,29 +316,48 @@ def new_papers(config: Config, stored: dict[str, dict[str, SourceRecord]], answe
 
 
 def _key(authors, year, title: str, taken: set[str]) -> str:
-    family = fold_name(authors[0]).split(" ")[-1] if authors else "paper"
-    word = next((w for w in _WORD.findall(title.casefold()) if len(w) > 3), "paper")
-    base = re.sub(r"[^a-z0-9]+", "", f"{family}{year or ''}{word}".lower()) or "paper"
+    """A config key: the first author's family name, the year and the first long title word, in ASCII
+    letters and digits ("xiao2024online"); "paper" where a part has no ASCII letters; unique in
+    ``taken`` (folded keys) ignoring case, as BibTeX keys and some file systems do."""
+    family = re.sub(r"[^a-z0-9]", "", fold_name(authors[0]).split(" ")[-1]) if authors else ""
+    word = next((w for w in (re.sub(r"[^a-z0-9]", "", w) for w in _WORD.findall(fold_name(title))) if len(w) > 3), "")
+    base = (family or "paper") + (str(year) if year else "") + (word if word != family else "")
     key, n = base, 2
-    while key in taken:
+    while key.casefold() in taken:
         key, n = f"{base}{n}", n + 1
-    taken.add(key)
+    taken.add(key.casefold())
     return key
 
 
 def add_to_config(path: Path, found: list[Found]) -> str:
     """The text of config.toml ``path`` with one ``[[paper]]`` table appended per paper of ``found``
-    (its key and IDs, the title and year as a comment): the file's own text stays byte for byte and the
-    new tables follow it, each after a blank line, written by tomlkit (which quotes every value as
-    TOML needs). Raises OSError when the file cannot be read, ValueError when the result would not be
-    the same config plus these papers (checked with tomllib)."""
+    not listed in the file by now (its key and IDs; the title and year as a comment): the file's own
+    bytes stay as they are (a byte-order mark, CRLF line ends, trailing blank lines) and the new tables
+    follow, each after a blank line, written by tomlkit (which quotes every value as TOML needs).
+
+    Raises OSError when the file cannot be read, ValueError when the tables cannot be appended (the
+    file lists its papers as an inline array ``paper = [...]``, or the result would not be the same
+    config plus these papers; checked with tomllib)."""
     import tomllib
 
     import tomlkit
 
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")
+    body = text[1:] if text.startswith("\ufeff") else text
+    eol = "\r\n" if "\r\n" in body else "\n"
+    before = tomllib.loads(body)
+    if isinstance(before.get("paper"), list) and before["paper"] and re.search(r"(?m)^\s*paper\s*=", body):
+        raise ValueError(f"{path} lists its papers as an inline array (paper = [...]); [[paper]] tables cannot be "
+                         "appended to it: add the papers by hand")
+    listed = {f"{kind}:{v}".lower() for p in before.get("paper", []) if isinstance(p, dict)
+              for kind in ("arxiv", "openreview", "doi", "s2") for v in ([p[kind]] if isinstance(p.get(kind), str)
+                                                                          else p.get(kind) or [])}
+    keys = {str(p.get("key", "")).casefold() for p in before.get("paper", []) if isinstance(p, dict)}
     blocks = []
     for paper in found:
+        ids = {f"{k}:{v}".lower() for k, v in paper.ids.items() if v}
+        if ids & listed or paper.key.casefold() in keys:
+            continue  # listed by now (another run or discover added it)
         table = tomlkit.table()
         table.add(tomlkit.comment(f"found by discover ({', '.join(paper.found_by)}): "
                                   + " ".join(paper.title.split()) + (f", {paper.year}" if paper.year else "")))
@@ -318,11 +371,14 @@ def add_to_config(path: Path, found: list[Found]) -> str:
         aot.append(table)
         document = tomlkit.document()
         document.append("paper", aot)
-        blocks.append(tomlkit.dumps(document).strip("\n") + "\n")
-    new = (text.rstrip("\n") + "\n\n" if text.strip() else "") + "\n".join(blocks)
-    before, after = tomllib.loads(text), tomllib.loads(new)
+        blocks.append(tomlkit.dumps(document).strip("\n").replace("\n", eol) + eol)
+    if not blocks:
+        return text
+    gap = "" if not body.strip() else (eol if body.endswith(("\n", "\r")) else eol + eol)
+    new = text + gap + eol.join(blocks)
+    after = tomllib.loads(new[1:] if new.startswith("\ufeff") else new)
     if after.get("paper", [])[:len(before.get("paper", []))] != before.get("paper", []) or \
-            len(after.get("paper", [])) != len(before.get("paper", [])) + len(found):
+            len(after.get("paper", [])) != len(before.get("paper", [])) + len(blocks):
         raise ValueError(f"{path}: appending the papers would change the config's other papers; add them by hand")
     return new
 
@@ -343,11 +399,18 @@ def summary_lines(answers: Answers, found: list[Found], config: Config, *, limit
         elif key in answers.fresh:
             lines.append(f"{what}: {len(answers.records.get(key, []))} papers, asked {answers.fetched_at[key][:10]} "
                          "(fresh, not asked again)")
+        elif key in answers.asked:
+            lines.append(f"{what}: {len(answers.records[key])} papers ({answers.asked[key]} HTTP "
+                         f"request{'s' if answers.asked[key] != 1 else ''})")
         elif key in answers.records:
-            lines.append(f"{what}: {len(answers.records[key])} papers")
+            lines.append(f"{what}: {len(answers.records[key])} papers, stored {answers.fetched_at[key][:10]} (not asked)")
         else:
             lines.append(f"{what}: not asked (offline or the source is disabled), no stored answer")
     name = config.path.name if config.path else "config.toml"
+    if not any(key in answers.records for key, _ in query_keys(config)):
+        lines.append("No author query has an answer yet (offline, or every query failed): nothing is known about "
+                     f"papers {name} does not list")
+        return lines
     if not found:
         lines.append(f"Every paper of yours that the sources know is listed in {name}.")
         return lines

@@ -390,10 +390,12 @@ class _Merger:
         owner_positions = tuple(i for i, a in enumerate(authors) if is_owner(a, self.owner_names))
         members = tuple(m.name for m in self.members if any(is_owner(authors[i], m.names()) for i in owner_positions))
         if authors and not owner_positions:
-            who = (repr(self.config.owner.name) if len(self.members) == 1
-                   else "none of " + ", ".join(repr(m.name) for m in self.members))
-            self.warn(entry, f"{who} is not among the authors ({', '.join(authors)}); "
-                             "add the spelling used there to owner.variants")
+            if len(self.members) == 1:
+                self.warn(entry, f"{self.config.owner.name!r} is not among the authors ({', '.join(authors)}); "
+                                 "add the spelling used there to owner.variants")
+            else:
+                self.warn(entry, f"no member ({', '.join(repr(m.name) for m in self.members)}) is among the authors "
+                                 f"({', '.join(authors)}); add the spelling used there to that member's variants")
 
         candidates = []
         for rule in rules("year"):

@@ -68,6 +68,7 @@ class Comparison:
     failed: list[str] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
     identities: dict[str, tuple[str, int]] = field(default_factory=dict)
+    identity_notes: list[str] = field(default_factory=list)
 
 
 def propose_identities(records: "Iterable[SourceRecord]", owner: str) -> dict[str, tuple[str, int]]:
@@ -76,6 +77,22 @@ def propose_identities(records: "Iterable[SourceRecord]", owner: str) -> dict[st
     gives the ID at the owner's position in its author list (``author_ids``); a source's ID is proposed
     when every paper naming the owner gives the same one (a profile ID, ``~...``, for OpenReview), and
     left out when two papers disagree (two S2 authors for one person: merge them on S2 first)."""
+    return {key: value for key, value in _identities(records, owner).items() if not isinstance(value, list)}
+
+
+def identity_notes(records: "Iterable[SourceRecord]", owner: str) -> list[str]:
+    """What init says when the page's papers name several S2 authors or OpenReview profiles for the
+    owner (so none is proposed): each ID with its number of papers, and what to do."""
+    notes = []
+    for key, value in _identities(records, owner).items():
+        if isinstance(value, list):
+            listed = ", ".join(f"{ident} ({n} papers)" for ident, n in value)
+            notes.append(f"your papers name {len(value)} {'Semantic Scholar authors' if key == 's2_author_id' else 'OpenReview profiles'} "
+                         f"for you: {listed}; none is proposed. Merge them on the site, or set {key} yourself")
+    return notes
+
+
+def _identities(records, owner: str) -> dict:
     seen: dict[str, dict[str, int]] = {"s2": {}, "openreview": {}}
     for record in records:
         if record.source not in seen or len(record.author_ids) != len(record.authors):
@@ -83,11 +100,13 @@ def propose_identities(records: "Iterable[SourceRecord]", owner: str) -> dict[st
         for name, ident in zip(record.authors, record.author_ids):
             if ident and is_owner(name, (owner,)) and (record.source == "s2" or ident.startswith("~")):
                 seen[record.source][ident] = seen[record.source].get(ident, 0) + 1
-    out = {}
+    out: dict = {}
     for source, key in (("s2", "s2_author_id"), ("openreview", "openreview_id")):
         if len(seen[source]) == 1:
             ident, count = next(iter(seen[source].items()))
             out[key] = (ident, count)
+        elif seen[source]:
+            out[key] = sorted(seen[source].items(), key=lambda kv: -kv[1])
     return out
 
 
@@ -375,8 +394,9 @@ def compare_with_sources(result: InitResult, *, owner: str, path: Path, sources:
     comparison = reconcile(working, config, pubs, table, owner=owner, prefer=prefer, sources=sources, path=path,
                            rerun=rerun, years=years)
     comparison.found = found
-    comparison.identities = propose_identities(
-        (r for source in ("s2", "openreview") for r in fetched.harvest.records[source].values()), owner)
+    both = [r for source in ("s2", "openreview") for r in fetched.harvest.records[source].values()]
+    comparison.identities = propose_identities(both, owner)
+    comparison.identity_notes = identity_notes(both, owner)
     comparison.failed = [f"{name}: {_short(r.error, 200)}" for name, r in failed.items()]
     for original, decided in zip(result.papers, working.papers):
         for key in ("title", "authors", "venue", "year", "section"):

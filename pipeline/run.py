@@ -561,8 +561,10 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
     if asking is not None:
         try:
             answers = asking.result(timeout=max(0.0, deadline + 5.0 - time.monotonic()))
+        except discover.DiscoveredError as exc:
+            warnings.append(f"{exc}; the author queries were not asked")
         except Exception as exc:  # never lose the run for the author queries
-            log.warning("discover: the author queries did not finish: %s", exc)
+            warnings.append(f"discover: the author queries did not finish ({type(exc).__name__}: {exc})")
         if answers is not None:
             report.discovered = discover.new_papers(config, keep, answers)
             report.discover_errors = dict(answers.errors)
@@ -634,9 +636,16 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
             files.append((out / "harvest.json", store.dump(keep)))
         if answers is not None:
             files.append((out / discover.DISCOVERED_FILE, discover.dump(answers)))
-            if config.discover.add and report.discovered and config.path is not None:
-                files.insert(0, (config.path, discover.add_to_config(config.path, report.discovered).encode("utf-8")))
-                report.added_to_config = [f.key for f in report.discovered]
+            if config.discover.add and report.discovered and dry_run:
+                report.notes.append(f"dry run: [discover] add = true would add {len(report.discovered)} paper(s) to "
+                                    "the config; nothing was written")
+            if config.discover.add and report.discovered and config.path is not None and not dry_run:
+                try:
+                    files.insert(0, (config.path, discover.add_to_config(config.path, report.discovered)
+                                     .encode("utf-8")))
+                    report.added_to_config = [f.key for f in report.discovered]
+                except (ValueError, OSError) as exc:
+                    warnings.append(f"discover: [discover] add = true, but the papers were not added: {exc}")
         formats = None
         if config.formats.paths():
             from . import outputs

@@ -25,7 +25,7 @@ MANIFEST = json.loads((DISCOVER / "manifest.json").read_text(encoding="utf-8"))
 OWNER_S2 = MANIFEST["interactions"][0]["path"].split("/")[5]
 NEW = {"Fixture Paper One: Online Plasticity for Spiking Networks",
        "Fixture Paper Two: Equilibrium Training Revisited",
-       "Fixture Paper Three: A Preprint Only arXiv Knows"}
+       "Fixture Paper Three: A Preprint Only arXiv Knows", "Fixture Paper Six: Two Authors of One Lab"}
 
 
 def _site(tmp_path: Path, server: ReplayServer, edit=None) -> Path:
@@ -60,10 +60,12 @@ def test_discover_lists_exactly_the_new_papers_and_no_namesake(tmp_path, discove
     done = run_main("discover", "--config", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
     assert _titles(done.stdout) == NEW
-    assert "3 papers of yours are not listed in config.toml" in done.stdout
+    assert "4 papers of yours are not listed in config.toml" in done.stdout
     # the namesake (no shared co-author), the rejected submission, the listed papers and the preprint of a
     # paper listed by its DOI only (same title) are not new
     assert "Soil Microbiomes" not in done.stdout and "Rejected Submission" not in done.stdout
+    # nor a submission under review, nor a note that is not public (what a logged-in owner sees)
+    assert "Under Review at ICLR 2026" not in done.stdout and "Only Its Authors Read" not in done.stdout
     assert "Sampling complex topology" not in done.stdout
     one = done.stdout[done.stdout.index("Fixture Paper One"):]
     assert "arxiv 2405.10001, doi 10.5555/fixture.pubharvest.n1" in one.split("\n")[2]
@@ -83,13 +85,13 @@ def test_add_appends_the_papers_and_keeps_the_config_text(tmp_path, discover_ser
     config = _site(tmp_path, discover_server)
     before = config.read_text(encoding="utf-8")
     done = run_main("discover", "--add", "--config", str(config))
-    assert done.returncode == 0 and "added 3 [[paper]] tables" in done.stdout
+    assert done.returncode == 0 and "added 4 [[paper]] tables" in done.stdout
     after = config.read_text(encoding="utf-8")
     assert after.startswith(before.rstrip("\n") + "\n\n[[paper]]\n# found by discover")
     loaded = load(config)
     added = {e.key: e for e in loaded.papers[14:]}
-    assert len(loaded.papers) == 17
-    assert {e.arxiv for e in added.values()} == {("2405.10001",), ("2409.10003",), ()}
+    assert len(loaded.papers) == 18
+    assert {e.arxiv for e in added.values()} == {("2405.10001",), ("2409.10003",), ("2410.10006",), ()}
     assert any(e.openreview == ("FixtureN2a1",) for e in added.values())
     assert any(e.doi == ("10.5555/fixture.pubharvest.n1",) for e in added.values())
     again = run_main("discover", "--offline", "--config", str(config))
@@ -115,10 +117,10 @@ def test_every_run_says_how_many_are_not_listed_and_add_true_adds_them(tmp_path,
     summary = tmp_path / "summary.md"
     done = run_main("run", "--config", str(config), "--summary-md", str(summary))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "discover: 3 papers of yours are not listed in config.toml:" in done.stdout
+    assert "discover: 4 papers of yours are not listed in config.toml:" in done.stdout
     assert "discover: Add them: python -m pipeline discover --add" in done.stdout
     markdown = summary.read_text(encoding="utf-8")
-    assert "### Not listed yet" in markdown and "3 papers of yours are not listed" in markdown
+    assert "### Not listed yet" in markdown and "4 papers of yours are not listed" in markdown
     assert "- Fixture Paper Two: Equilibrium Training Revisited (ICLR 2025 Poster, 2025)" in markdown
     listed = run_main("paths", "--config", str(config)).stdout.split("\n")
     assert str(tmp_path / "output" / "discovered.json") in listed and str(config) not in listed
@@ -130,8 +132,8 @@ def test_every_run_says_how_many_are_not_listed_and_add_true_adds_them(tmp_path,
     config = _site(other, discover_server, add)
     assert str(config) in run_main("paths", "--config", str(config)).stdout.split("\n")
     done = run_main("run", "--config", str(config))
-    assert "discover: added 3 paper(s) of yours to the config ([discover] add = true)" in done.stdout
-    assert len(load(config).papers) == 17
+    assert "discover: added 4 paper(s) of yours to the config ([discover] add = true)" in done.stdout
+    assert len(load(config).papers) == 18
 
 
 def test_init_proposes_the_owners_s2_author(tmp_path, replay):
@@ -202,6 +204,126 @@ def test_a_lab_of_three_lists_each_shared_paper_once_with_every_member_bold(tmp_
     ([{"name": "A"}, {"nam": "B"}], "owner #2.name"),
 ])
 def test_bad_owner_identities_name_the_key(tmp_path, owner, message):
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    data["owner"] = owner
+    path = tmp_path / "config.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    with pytest.raises(Exception) as caught:
+        load(path)
+    assert message in str(caught.value)
+
+
+def test_add_keeps_a_bom_and_crlf_and_refuses_an_inline_paper_array(tmp_path, discover_server):
+    config = _site(tmp_path, discover_server)
+    text = "\ufeff" + config.read_text(encoding="utf-8").replace("\n", "\r\n") + "\r\n"
+    config.write_bytes(text.encode("utf-8"))
+    done = run_main("discover", "--add", "--config", str(config))
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = config.read_bytes().decode("utf-8")
+    assert after.startswith(text) and "\n" not in after.replace("\r\n", "")
+    assert len(load(config).papers) == 18
+    inline = tmp_path / "inline"
+    inline.mkdir()
+    config = _site(inline, discover_server)
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    papers = data.pop("paper")
+    body = "paper = [" + ", ".join(  # a top-level inline array, before the tables
+        "{ key = \"%s\", arxiv = \"%s\" }" % (p["key"], p["arxiv"]) for p in papers if "arxiv" in p) + "]\n" \
+        + tomli_w.dumps(data)
+    config.write_text(body, encoding="utf-8")
+    done = run_main("discover", "--add", "--config", str(config))
+    assert done.returncode == 3 and "lists its papers as an inline array" in done.stderr
+    assert config.read_text(encoding="utf-8") == body
+
+
+def test_ignored_papers_are_never_reported_and_discover_agrees_with_run(tmp_path, discover_server):
+    def ignore(data):
+        data["discover"] = {"ignore": ["arxiv:2409.10003", "openreview:FixtureN2a1"]}
+        data["paper"] = [p for p in data["paper"] if p["key"] != "xiao2022online"]  # deleted from config
+    config = _site(tmp_path, discover_server, ignore)
+    done = run_main("discover", "--config", str(config))
+    titles = _titles(done.stdout)
+    assert "Fixture Paper Three: A Preprint Only arXiv Knows" not in titles
+    assert "Fixture Paper Two: Equilibrium Training Revisited" not in titles
+    assert "Online Training Through Time for Spiking Neural Networks" in titles  # not listed any more: reported
+    run = run_main("run", "--offline", "--config", str(config))  # the stored answers of discover
+    assert f"discover: {len(titles)} papers of yours are not listed" in run.stdout
+
+
+def test_a_damaged_answers_file_is_never_replaced(tmp_path, discover_server):
+    config = _site(tmp_path, discover_server)
+    stored = tmp_path / "output" / "discovered.json"
+    stored.write_text("<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> other\n", encoding="utf-8")
+    done = run_main("discover", "--config", str(config))
+    assert done.returncode == 1 and "cannot read the stored author-query answers" in done.stderr
+    run = run_main("run", "--config", str(config))
+    assert run.returncode == 0 and "the author queries were not asked" in run.stdout
+    assert stored.read_text(encoding="utf-8").startswith("<<<<<<< HEAD")
+
+
+def test_offline_with_nothing_stored_says_nothing_is_known(tmp_path, discover_server):
+    config = _site(tmp_path, discover_server)
+    done = run_main("discover", "--offline", "--config", str(config))
+    assert "No author query has an answer yet" in done.stdout and "is listed" not in done.stdout
+    assert discover_server.log == []
+
+
+def test_a_dry_run_with_add_true_adds_nothing(tmp_path, discover_server):
+    def add(data):
+        data["discover"] = {"add": True}
+    config = _site(tmp_path, discover_server, add)
+    before = config.read_bytes()
+    done = run_main("run", "--dry-run", "--config", str(config))
+    assert config.read_bytes() == before
+    assert "would add 4 paper(s) to the config; nothing was written" in done.stdout
+    assert "discover: added" not in done.stdout
+
+
+def test_a_lab_members_arxiv_paper_with_a_fellow_member_counts(tmp_path, discover_server):
+    def lab(data):
+        data["owner"] = [{"name": "Mingqing Xiao", "s2_author_id": OWNER_S2, "openreview_id": "~Mingqing_Xiao1"},
+                         {"name": "Zhouchen Lin"}]
+    config = _site(tmp_path, discover_server, lab)
+    done = run_main("discover", "--config", str(config))
+    assert "Fixture Paper Six: Two Authors of One Lab" in _titles(done.stdout)
+    assert "Soil Microbiomes" not in done.stdout
+
+
+def test_generated_keys_are_ascii_and_unique_ignoring_case():
+    from pipeline.discover import _key
+
+    taken = {"xiao2024fixture"}
+    assert _key(("Mingqing Xiao",), 2024, "Fixture Paper One", taken) == "xiao2024fixture2"
+    assert _key(("Xiao Mingqing",), 2024, "fixture again", {"Mingqing2024fixture".casefold()}) == "mingqing2024fixture2"
+    assert _key(("王小明",), 2024, "脉冲神经网络", set()) == "paper2024"
+    assert _key((), None, "On", set()) == "paper"
+
+
+def test_an_author_page_whose_next_does_not_advance_is_asked_once(server):
+    from harvest import s2_source
+    from tests.conftest import source_settings
+
+    body = json.dumps({"offset": 0, "next": 0, "data": [{"paperId": "a" * 40, "title": "T", "authors": []}]})
+    server.add_answer("GET", "/s2/graph/v1/author/1/papers", f"fields={','.join(s2_source.FIELDS)}&offset=0&limit=1000",
+                      body=body.encode())
+    result = s2_source.fetch_author("1", source_settings(server, "s2"))
+    assert result.error is None and result.requests == 1 and list(result.records) == ["a" * 40]
+
+
+def test_init_says_when_the_papers_name_two_s2_authors():
+    from pipeline.reconcile import identity_notes
+
+    records = [_record("s2", ("11", "22")), _record("s2", ("11", "22")), _record("s2", ("99", "22"))]
+    assert identity_notes(records, "Mingqing Xiao") == [
+        "your papers name 2 Semantic Scholar authors for you: 11 (2 papers), 99 (1 papers); none is proposed. "
+        "Merge them on the site, or set s2_author_id yourself"]
+
+
+@pytest.mark.parametrize("owner, message", [
+    ([{"name": "A", "s2_author_id": "1"}, {"name": "B", "s2_author_id": "1"}], "is owner #1's too"),
+    ([{"name": "A"}, {"name": "B", "variants": ["A"]}], "is owner #1's name"),
+])
+def test_lab_members_keep_their_own_ids_and_names(tmp_path, owner, message):
     data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
     data["owner"] = owner
     path = tmp_path / "config.toml"
