@@ -239,6 +239,11 @@ class RunReport:
         else:
             subject = "Update publications: refresh stored records"
         body = self._change_lines(changes=changes)
+        if self.added_to_config:
+            body.append(f"discover added {len(self.added_to_config)} paper(s) to the config ([discover] add = true): "
+                        f"{', '.join(self.added_to_config)}")
+            if not counts:
+                subject = f"Add {len(self.added_to_config)} paper(s) found by discover to the config"
         if self.stale:
             body.append("Some sources failed; their stored records were used.")
         return subject + ("\n\n" + "\n".join(body) if body else "") + "\n"

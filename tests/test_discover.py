@@ -131,8 +131,10 @@ def test_every_run_says_how_many_are_not_listed_and_add_true_adds_them(tmp_path,
     other.mkdir()
     config = _site(other, discover_server, add)
     assert str(config) in run_main("paths", "--config", str(config)).stdout.split("\n")
-    done = run_main("run", "--config", str(config))
+    message = other / "message.txt"
+    done = run_main("run", "--config", str(config), "--commit-message", str(message))
     assert "discover: added 4 paper(s) of yours to the config ([discover] add = true)" in done.stdout
+    assert "discover added 4 paper(s) to the config ([discover] add = true): " in message.read_text(encoding="utf-8")
     assert len(load(config).papers) == 18
 
 
