@@ -333,3 +333,19 @@ def test_lab_members_keep_their_own_ids_and_names(tmp_path, owner, message):
     with pytest.raises(Exception) as caught:
         load(path)
     assert message in str(caught.value)
+
+
+def test_an_author_of_1500_papers_takes_two_pages(server):
+    from harvest import s2_source
+    from tests.conftest import source_settings
+
+    def paper(n):
+        return {"paperId": f"{n:040x}", "title": f"Paper {n}", "authors": [{"authorId": "7", "name": "A B"}]}
+    query = f"fields={','.join(s2_source.FIELDS)}&limit=1000"
+    server.add_answer("GET", "/s2/graph/v1/author/7/papers", query + "&offset=0",
+                      body=json.dumps({"offset": 0, "next": 1000, "data": [paper(n) for n in range(1000)]}).encode())
+    server.add_answer("GET", "/s2/graph/v1/author/7/papers", query + "&offset=1000",
+                      body=json.dumps({"offset": 1000, "data": [paper(n) for n in range(1000, 1500)]}).encode())
+    result = s2_source.fetch_author("7", source_settings(server, "s2"))
+    assert result.error is None and result.requests == 2 and len(result.records) == 1500
+    assert server.requests_to("s2") == 2
