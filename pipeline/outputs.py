@@ -144,7 +144,8 @@ class _Owner:
                                             f"({what} is not updated). Delete it to let pubharvest write it again")
                 self.result.owned["files"][rel] = recorded
                 return True
-        self.result.files.append((path, data))
+        if current != data:  # unchanged files are not handed to the writer, which would read them again
+            self.result.files.append((path, data))
         self.result.owned["files"][rel] = _digest(data)
         return True
 
