@@ -122,10 +122,11 @@ def hung_source(n: int, latency_s: float, scale: float, source: str, deadline_s:
         what = f"answered: {found} of {n} found" if name not in result["errors"] else f"cut: {result['errors'][name]}"
         print(f"  {name}: {sent} requests sent; {what}")
     others = [s for s in ("arxiv", "openreview", "s2") if s != source]
+    slack = 1.0 + n / 1000  # after the deadline the run still merges and writes: about 0.5 s per 1,000 papers
     ok = (all(result["found"][s] == n for s in others) and result["found_crossref"] == n
-          and result["wall_s"] <= deadline_s + 1.0)
+          and result["wall_s"] <= deadline_s + slack)
     print("  healthy sources (Crossref with the DOIs S2 names) all answered and the run ended by the deadline "
-          "(+ 1 s): " + ("yes" if ok else "NO"))
+          f"(+ {slack:g} s to merge and write): " + ("yes" if ok else "NO"))
     return 0 if ok else 1
 
 
