@@ -17,7 +17,7 @@ import requests
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from .http import Transient, gate, parse_retry_after, request_timeout, requests_failure, with_retries
+from .http import FAILED, Transient, counted_request, gate, parse_retry_after, request_timeout, requests_failure
 from .ids import IdError, normalize_doi, split_arxiv_version
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import ArxivSettings
@@ -151,15 +151,10 @@ def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = N
     for start in range(0, len(wanted), settings.batch_size):
         batch = wanted[start:start + settings.batch_size]
         url = client.query_url_format.format("id_list=" + ",".join(batch))
-        try:
-            entries, tries = with_retries(SOURCE, settings, lambda: _search(client, batch, settings, deadline),
-                                          url=url, deadline=deadline)
-        except SourceError as exc:
-            result.requests += exc.tries
-            result.error = exc
-            log.info("%s", exc)
+        entries = counted_request(result, SOURCE, settings, lambda: _search(client, batch, settings, deadline),
+                                  url=url, deadline=deadline)
+        if entries is FAILED:
             return result
-        result.requests += tries
         fetched_at = _now()
         for entry in entries:
             try:
@@ -195,15 +190,10 @@ def search_author(name: str, settings: ArxivSettings, *, max_results: int = 100,
     search = arxiv.Search(query=author_query(name), max_results=max_results,
                           sort_by=arxiv.SortCriterion.SubmittedDate)
     url = client.query_url_format.format("search_query=" + author_query(name))
-    try:
-        entries, tries = with_retries(SOURCE, settings, lambda: _search(client, [], settings, deadline, search),
-                                      url=url, deadline=deadline)
-    except SourceError as exc:
-        result.requests += exc.tries
-        result.error = exc
-        log.info("%s", exc)
+    entries = counted_request(result, SOURCE, settings, lambda: _search(client, [], settings, deadline, search),
+                              url=url, deadline=deadline)
+    if entries is FAILED:
         return result
-    result.requests += tries
     fetched_at = _now()
     for entry in entries:
         try:

@@ -20,10 +20,10 @@ from typing import Callable, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
-from .records import SourceError
+from .records import FetchResult, SourceError
 from .settings import _Common
 
-__all__ = ["Throttle", "gate", "Transient", "with_retries", "parse_retry_after", "is_name_resolution_failure",
+__all__ = ["Throttle", "gate", "Transient", "with_retries", "counted_request", "FAILED", "parse_retry_after", "is_name_resolution_failure",
            "request_timeout", "requests_failure", "timeout_reason"]
 
 log = logging.getLogger(__name__)
@@ -241,3 +241,26 @@ def with_retries(source: str, settings: _Common, attempt: Callable[[], T], *, ur
         exc.tries = tries
         exc.url = exc.url or url
         raise
+
+
+_FAILED = object()
+
+
+def counted_request(result: FetchResult, source: str, settings: _Common, attempt: Callable[[], T], *, url: str,
+                    deadline: float | None = None) -> T | object:
+    """:func:`with_retries`, its tries added to ``result.requests``. When the source fails, its
+    SourceError is set as ``result.error`` (and logged) and :data:`FAILED` is returned: the caller stops
+    and returns ``result``, keeping what earlier requests gave."""
+    try:
+        value, tries = with_retries(source, settings, attempt, url=url, deadline=deadline)
+    except SourceError as exc:
+        result.requests += exc.tries
+        result.error = exc
+        log.info("%s", exc)
+        return _FAILED
+    result.requests += tries
+    return value
+
+
+#: What :func:`counted_request` returns for a failed request.
+FAILED = _FAILED

@@ -32,7 +32,7 @@ from semanticscholar.SemanticScholarException import (
     ObjectNotFoundException,
 )
 
-from .http import Transient, gate, is_name_resolution_failure, request_timeout, timeout_reason, with_retries
+from .http import FAILED, Transient, counted_request, gate, is_name_resolution_failure, request_timeout, timeout_reason
 from .ids import IdError, arxiv_from_doi, normalize_arxiv, normalize_doi
 from .records import FetchResult, SourceError, SourceRecord
 from .settings import S2Settings
@@ -216,15 +216,10 @@ def fetch_author(author_id: str, settings: S2Settings, *, deadline: float | None
     url = f"{settings.api_url.rstrip('/')}/graph/v1/author/{author_id}/papers"
     offset: int | None = 0
     while offset is not None:
-        try:
-            page, tries = with_retries(SOURCE, settings, lambda: _author_page(url, offset, settings, deadline),
-                                       url=f"{url}?offset={offset}", deadline=deadline)
-        except SourceError as exc:
-            result.requests += exc.tries
-            result.error = exc
-            log.info("%s", exc)
+        page = counted_request(result, SOURCE, settings, lambda: _author_page(url, offset, settings, deadline),
+                               url=f"{url}?offset={offset}", deadline=deadline)
+        if page is FAILED:
             return result
-        result.requests += tries
         fetched_at = _now()
         for raw in page["data"]:
             if isinstance(raw, dict) and raw.get("paperId"):
@@ -248,15 +243,10 @@ def fetch(ids: list[str], settings: S2Settings, *, deadline: float | None = None
     size = max(1, min(settings.batch_size, 500))
     for start in range(0, len(wanted), size):
         batch = wanted[start:start + size]
-        try:
-            data, tries = with_retries(SOURCE, settings, lambda: _post_batch(batch, settings, deadline), url=url,
-                                       deadline=deadline)
-        except SourceError as exc:
-            result.requests += exc.tries
-            result.error = exc
-            log.info("%s", exc)
+        data = counted_request(result, SOURCE, settings, lambda: _post_batch(batch, settings, deadline), url=url,
+                               deadline=deadline)
+        if data is FAILED:
             return result
-        result.requests += tries
         fetched_at = _now()
         for requested, raw in zip(batch, data):
             if raw is None:

@@ -330,8 +330,6 @@ def _paths(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
-    import time
-
     from . import discover, store, writer
 
     config = _load_config(args.config)
