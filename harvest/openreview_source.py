@@ -242,6 +242,22 @@ def fetch(ids: list[str], settings: OpenReviewSettings, *, deadline: float | Non
     return result
 
 
+def _public(note: dict[str, Any]) -> bool:
+    """True when everyone may read the note and its title and authors, and it is not deleted
+    (``ddate``): API 2 gives a content field its own ``readers`` when only some may see it."""
+    if note.get("ddate"):
+        return False
+    readers = note.get("readers")
+    if isinstance(readers, list) and "everyone" not in readers:
+        return False
+    content = note.get("content") or {}
+    for key in ("title", "authors", "authorids"):
+        field_readers = content.get(key, {}).get("readers") if isinstance(content.get(key), dict) else None
+        if isinstance(field_readers, list) and "everyone" not in field_readers:
+            return False
+    return True
+
+
 #: Notes per ``GET /notes?content.authorids=`` page: the API's maximum.
 AUTHOR_PAGE = 1000
 
@@ -275,9 +291,8 @@ def fetch_author(profile_id: str, settings: OpenReviewSettings, *, deadline: flo
                     for note in notes or []:
                         if not isinstance(note, dict) or (note.get("forum") and note.get("forum") != note.get("id")):
                             continue  # a reply, not a submission
-                        readers = note.get("readers")
-                        if isinstance(readers, list) and "everyone" not in readers:
-                            continue  # not public (a double-blind submission the login can see): never listed
+                        if not _public(note):
+                            continue  # a double-blind submission the login can see, or a deleted note: never listed
                         try:
                             record = to_record(note, api=api, fetched_at=fetched_at)
                         except (KeyError, TypeError) as exc:

@@ -324,8 +324,12 @@ def _paths(args: argparse.Namespace) -> int:
         except config_module.ConfigError as exc:
             print(f"config error: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-    for path in output_paths(config):
-        print(path)
+    try:
+        for path in output_paths(config):
+            print(path)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `paths | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")
     return 0
 
 

@@ -683,10 +683,13 @@ def loads(text: str, path: str | Path) -> Config:
                 raise check.fail(f"paper #{index + 1}", f"{ident} is listed by paper #{other.index + 1} "
                                                         f"(line {other.line}) too; merge the two entries", line)
             seen_ids[ident] = entry
-        if entry.key in seen_keys:
-            raise check.fail(f"paper #{index + 1}", f"key {entry.key!r} is used by paper #{seen_keys[entry.key].index + 1} "
-                                                    f"too; give one of them another key", line)
-        seen_keys[entry.key] = entry
+        if entry.key.casefold() in seen_keys:
+            other = seen_keys[entry.key.casefold()]
+            raise check.fail(f"paper #{index + 1}", f"key {entry.key!r} is used by paper #{other.index + 1} "
+                                                    + (f"(as {other.key!r}: keys differ only in case, which BibTeX and "
+                                                       "some file systems ignore) " if other.key != entry.key else "")
+                                                    + "too; give one of them another key", line)
+        seen_keys[entry.key.casefold()] = entry
         papers.append(entry)
     run_raw = raw.get("run", {})
     if not isinstance(run_raw, dict):
@@ -751,29 +754,32 @@ def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> For
     where = _table_line(check.text, "formats")
     check.unknown_keys(raw, _FORMAT_KEYS, "formats", where)
     values: dict[str, Any] = {}
-    taken = {Path(os.path.normpath(output.dir / name)): "[output] dir"
+    def real(path: Path) -> Path:  # absolute, symbolic links followed: two names of one file are one path
+        return Path(os.path.realpath(path))
+
+    taken = {real(output.dir / name): "[output] dir"
              for name in ("publications.md", "publications.csv", "publications.json", "harvest.json", "owned.json",
                           "discovered.json")}
-    taken[Path(os.path.normpath(check.path))] = "the config file itself"
+    taken[real(check.path)] = "the config file itself"
     if output.homepage:
-        taken[output.homepage] = "[output] homepage"
+        taken[real(output.homepage)] = "[output] homepage"
     for name, what in FORMAT_PATHS.items():
         if name not in raw:
             continue
         line = _key_line(check.text, where, name)
-        target = Path(os.path.normpath(base / check.string(raw[name], f"formats.{name}", line)))
+        target = Path(os.path.normpath(os.path.abspath(base / check.string(raw[name], f"formats.{name}", line))))
         folder = name in ("academicpages", "hugo")
         if folder and target.exists() and not target.is_dir():
             raise check.fail(f"formats.{name}", f"{target} is a file; {name} names a folder ({what})", line)
         if not folder and target.is_dir():
             raise check.fail(f"formats.{name}", f"{target} is a folder; name the file itself ({what})", line)
-        if target in taken or any(target == p or target in p.parents or p in target.parents for p in taken
-                                  if folder):
-            what_else = taken.get(target, "another output")
+        key = real(target)
+        if key in taken or any(key == p or key in p.parents or p in key.parents for p in taken if folder):
+            what_else = taken.get(key, "another output")
             raise check.fail(f"formats.{name}", (f"{target} is the config file itself" if what_else.startswith("the config")
                                                  else f"{target} is also written by {what_else}")
                              + "; give each output its own path", line)
-        taken[target] = f"formats.{name}"
+        taken[key] = f"formats.{name}"
         values[name] = target
     if "hugo_author" in raw:
         slug = raw["hugo_author"]

@@ -149,6 +149,22 @@ class _Owner:
         self.result.owned["files"][rel] = _digest(data)
         return True
 
+    def edited_leaving(self, folder: Path, expected: set[Path]) -> set[Path]:
+        """The tool's files under ``folder`` that this run does not write (their paper left config, or
+        its key was renamed) and that the owner edited: they become the owner's now, so a paper they
+        describe (same title) gets no second file."""
+        prefix = _rel(self.config, folder).rstrip("/") + "/"
+        out = set()
+        for rel, digest in self.previous["files"].items():
+            path = _at(self.config, rel)
+            if rel.startswith(prefix) and path not in expected:
+                try:
+                    if _digest(path.read_bytes()) != digest:
+                        out.add(path)
+                except OSError:
+                    continue
+        return out
+
     def release(self, folder: Path, keep: set[str]) -> None:
         """Remove the tool's files under ``folder`` that are not in ``keep`` (relative paths) and
         were not edited; report each."""
@@ -228,6 +244,7 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
             result.owned["bibtex"][rel] = merged.owned
             result.warnings += merged.warnings
             result.notes += [f"{path}: removed the entry {key} (no longer in config)" for key in merged.removed]
+            result.notes += merged.notes
     if formats.csl_json:
         from .emit import csl
 
@@ -240,7 +257,8 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
         from .emit import academicpages
 
         folder = _norm(formats.academicpages)
-        theirs = _owners_titles(folder, "*.md", mine)
+        expected = {folder / academicpages.file_name(pub) for pub in pubs}
+        theirs = _owners_titles(folder, "*.md", mine - owner.edited_leaving(folder, expected))
         keep = set()
         for pub in pubs:
             path = folder / academicpages.file_name(pub)
@@ -256,7 +274,8 @@ def plan(config: Config, publications: list[Publication]) -> FormatPlan:
         from .emit import hugo
 
         folder = _norm(formats.hugo)
-        theirs = _owners_titles(folder, "*/index.md", mine)
+        expected = {folder / pub.key / name for pub in pubs for name in ("index.md", "cite.bib")}
+        theirs = _owners_titles(folder, "*/index.md", mine - owner.edited_leaving(folder, expected))
         keep = set()
         for pub in pubs:
             bundle = hugo.render_bundle(pub, formats.hugo_author)

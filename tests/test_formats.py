@@ -532,3 +532,73 @@ def test_paths_inside_refuses_a_format_outside_the_repository(tmp_path):
     config = _site(tmp_path / "repo", outside)
     done = run_main("paths", "--config", str(config), "--inside", str(tmp_path / "repo"))
     assert done.returncode == 3 and "formats.rendercv" in done.stderr and "outside the repository" in done.stderr
+
+
+def test_keys_that_differ_only_in_case_are_a_config_error(tmp_path):
+    def upper(data):
+        data["paper"][1]["key"] = data["paper"][0]["key"].upper()
+    config = _site(tmp_path, upper)
+    done = run_main("run", "--offline", "--config", str(config))
+    assert done.returncode == 3 and "keys differ only in case" in done.stderr
+
+
+def test_a_renamed_key_carries_the_bib_entry_and_the_owners_edited_page_over(tmp_path):
+    def layout(data):
+        _formats_at_site_root(data)
+    config = _site(tmp_path, layout)
+    _run(config)
+    bib = tmp_path / "_bibliography" / "papers.bib"
+    text = bib.read_text(encoding="utf-8").replace("  code = {https://github.com/pkuxmq/HLOP-SNN}\n}",
+                                                   "  code = {https://github.com/pkuxmq/HLOP-SNN},\n"
+                                                   "  preview = {hlop.png}\n}")
+    bib.write_text(text, encoding="utf-8")
+    page = tmp_path / "_publications" / "xiao2024hebbian.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nMy own notes.\n", encoding="utf-8")
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    data["paper"][0]["key"] = "xiao2024hlop"
+    config.write_text(tomli_w.dumps(data), encoding="utf-8")
+    done = _run(config)
+    assert "the entry xiao2024hebbian is now xiao2024hlop (its key was renamed in config)" in done.stdout
+    for run in range(2):
+        after = bib.read_text(encoding="utf-8")
+        keys = [e.key for e in bibtexparser.parse_string(after).entries]
+        assert "xiao2024hlop" in keys and "xiao2024hebbian" not in keys and len(keys) == 14
+        assert "  preview = {hlop.png}" in after
+        # the owner's edited page is the paper's page now: no second one, and nothing removed later
+        assert page.read_text(encoding="utf-8").endswith("My own notes.\n")
+        assert not (tmp_path / "_publications" / "xiao2024hlop.md").exists()
+        if run:
+            assert "No file changed." in done.stdout and "removed" not in done.stdout
+        done = _run(config)
+
+
+def test_an_unchanged_run_keeps_the_owners_field_order(tmp_path):
+    config = _site(tmp_path)
+    _run(config)
+    bib = tmp_path / "output" / "papers.bib"
+    text = bib.read_text(encoding="utf-8").replace("@inproceedings{xiao2024hebbian,\n",
+                                                   "@inproceedings{xiao2024hebbian,\n  bibtex_show = {true},\n", 1)
+    bib.write_text(text, encoding="utf-8")
+    done = _run(config)
+    assert bib.read_text(encoding="utf-8") == text and "No file changed." in done.stdout
+
+
+def test_an_absolute_format_path_is_checked_like_a_relative_one(tmp_path, monkeypatch):
+    def absolute(data):
+        data["formats"] = {"csl_json": str(tmp_path / "output" / "publications.json")}
+    _site(tmp_path, absolute)
+    monkeypatch.chdir(tmp_path)
+    done = run_main("run", "--offline", "--config", "config.toml")  # a relative --config, the default
+    assert done.returncode == 3 and "is also written by [output] dir" in done.stderr
+
+
+def test_only_public_undeleted_notes_count_as_the_profiles_papers():
+    from harvest.openreview_source import _public
+
+    note = {"readers": ["everyone"], "content": {"title": {"value": "T"}, "authors": {"value": ["A"]}}}
+    assert _public(note)
+    assert not _public({**note, "ddate": 1700000000000})
+    hidden = {"readers": ["everyone"], "content": {"title": {"value": "T"},
+                                                   "authors": {"value": ["A"], "readers": ["ICLR.cc/2026/Conference"]}}}
+    assert not _public(hidden)
+    assert not _public({**note, "readers": ["ICLR.cc/2026/Conference", "~A1"]})

@@ -168,6 +168,7 @@ class BibMerge:
         added, updated, removed: keys of the tool's entries written new, rewritten, taken out.
         warnings: what the owner should know (their entry with a config key left alone, a tool entry
             edited by hand, a removed paper's entry kept for the owner's fields).
+        notes: news (an entry carried over to a paper's renamed key).
     """
 
     text: str
@@ -176,6 +177,7 @@ class BibMerge:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _title_key(value: str) -> str:
@@ -220,6 +222,7 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
         raise ValueError(f"{name} holds no BibTeX entry; it does not look like a BibTeX file, so pubharvest does not "
                          "write into it. Point [formats] bibtex at a .bib file")
     titles = {_title_key(pub.title): pub for pub in publications}
+    in_file = {b.key.casefold() for b in library.blocks if isinstance(b, model.Entry)}
     starts = [0]
     for line in existing.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
@@ -242,7 +245,7 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
         if folded is not None and folded not in owned and folded not in by_key:
             title = next((f.value for f in block.fields if f.key.lower() == "title"), None)
             same = titles.get(_title_key(title[1:-1] if title and title[:1] in "{\"" else title or "")) if title else None
-            if same is not None and same.key.casefold() not in seen:
+            if same is not None and same.key.casefold() not in seen and same.key.casefold() not in in_file:
                 seen.add(same.key.casefold())
                 result.warnings.append(f"{name}: your entry {key} (line {line_no}) is {same.key} of config (the same "
                                        "title); pubharvest leaves it and writes none for this paper. Give the paper "
@@ -261,6 +264,15 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
         mine = [(f.key, f.value) for f in block.fields if f.key.lower() in OWNED_FIELDS]
         written = "".join(v[1:-1] if v[:1] == "{" and v[-1:] == "}" else v for _, v in mine)
         pub = by_key.get(folded)
+        if pub is None and folded in owned and hand:  # a paper whose key was renamed in config: same title
+            title = next((v for k, v in mine if k.lower() == "title"), "")
+            renamed = titles.get(_title_key(title))
+            if renamed is not None and renamed.key.casefold() not in in_file and renamed.key.casefold() not in seen:
+                pub, folded = renamed, renamed.key.casefold()
+                seen.add(folded)
+                owned = {**owned, folded: owned[key.casefold()]}
+                result.notes.append(f"{name}: the entry {key} is now {pub.key} (its key was renamed in config); "
+                                    "your fields in it are kept")
         if folded not in owned and pub is not None and _fingerprint(written) == _fingerprint(
                 "".join(v for _, v in fields(pub))):
             owned = {**owned, folded: _fingerprint(written)}  # the tool's entry, its record lost: the same fields
@@ -287,10 +299,15 @@ def merge(existing: str | None, publications: list[Publication], owned: dict[str
                                    f"({', '.join(k for k, _ in mine)}); this run writes them as the sources and config "
                                    "say. To keep an edit, put it in config.toml for this paper, or move it to a field "
                                    "pubharvest does not write (e.g. note)")
-        entry = render_entry(pub, hand).rstrip("\n").replace("\n", eol)
-        if entry != block.raw:
-            result.updated.append(pub.key)
-        pieces.append(entry)
+        if block.key == pub.key and block.entry_type.lower() == entry_type(pub) and sorted(
+                (k.lower(), v[1:-1] if v[:1] == "{" and v[-1:] == "}" else v) for k, v in mine) == sorted(
+                (k.lower(), v) for k, v in fields(pub)):
+            pieces.append(block.raw)  # nothing of ours changed: the entry keeps its bytes and field order
+        else:
+            entry = render_entry(pub, hand).rstrip("\n").replace("\n", eol)
+            if entry != block.raw:
+                result.updated.append(pub.key)
+            pieces.append(entry)
         result.owned[pub.key] = _fingerprint("".join(v for _, v in fields(pub)))
     pieces.append(existing[at:])
     text = "".join(pieces)
