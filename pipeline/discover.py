@@ -38,7 +38,7 @@ from .openreview_venues import read_openreview
 from .text import fold_name, is_owner
 
 __all__ = ["Found", "Answers", "query_keys", "ask", "new_papers", "add_to_config", "summary_lines", "DISCOVERED_FILE",
-           "DiscoveredError", "listed_records"]
+           "DiscoveredError", "listed_records", "stand_ins"]
 
 log = logging.getLogger(__name__)
 DISCOVERED_FILE = "discovered.json"
@@ -217,6 +217,45 @@ def listed_records(config: Config, stored: dict[str, dict[str, SourceRecord]]) -
     wanted = plan(config, stored)
     return {source: {i: stored[source][i] for i in wanted.get(source, []) if i in stored.get(source, {})}
             for source in stored}
+
+
+def stand_ins(config: Config, stored: dict[str, dict[str, SourceRecord]]) -> dict[str, dict[str, SourceRecord]]:
+    """Records from ``discovered.json`` for the IDs config now lists that have no stored record yet
+    (papers ``discover --add`` added): the author queries' own records of them, under the ID each
+    source is asked (an arXiv ID, a forum, S2's ``ARXIV:``/``DOI:`` batch ID), so that until the
+    sources answer for them the page shows their title, authors and venue rather than their IDs.
+    A record the sources answer for replaces it. An unreadable answers file gives none."""
+    import dataclasses
+
+    from .merge import s2_request_id
+
+    try:
+        queries = _load(config.output.dir / DISCOVERED_FILE)
+    except DiscoveredError:
+        return {}
+    records: list[SourceRecord] = []
+    for answer in queries.values():
+        for data in answer.get("records") or [] if isinstance(answer, dict) else []:
+            try:
+                records.append(SourceRecord.from_dict(data))
+            except (KeyError, TypeError):
+                continue
+    if not records:
+        return {}
+    out: dict[str, dict[str, SourceRecord]] = {}
+    by_id = {(r.source, i): r for r in records for i in _ids(r)}
+    for entry in config.papers:
+        wanted = [("arxiv", a, f"arxiv:{a}") for a in entry.arxiv] + \
+                 [("openreview", f, f"openreview:{f}") for f in entry.openreview]
+        s2 = s2_request_id(entry)
+        if s2:
+            kind, _, value = s2.partition(":")
+            wanted.append(("s2", s2, {"ARXIV": f"arxiv:{value}", "DOI": f"doi:{value}"}.get(kind, f"s2:{s2}")))
+        for source, ident, key in wanted:
+            record = by_id.get((source, key))
+            if record is not None and ident not in stored.get(source, {}):
+                out.setdefault(source, {})[ident] = dataclasses.replace(record, requested_id=ident)
+    return out
 
 
 def title_key(title: str | None) -> str:

@@ -550,6 +550,9 @@ def _run(config: Config, *, offline: bool, refresh: bool, dry_run: bool, started
     json_path = out / "publications.json"
     previous_json = json_path.read_bytes() if json_path.is_file() else None
     stored = store.load(out / "harvest.json")
+    if discover.query_keys(config):  # papers discover added: its records stand in until the sources answer
+        for source, records in discover.stand_ins(config, stored).items():
+            stored[source].update(records)
     checked_file = store.checked_path(out)
     checked = store.load_checked(checked_file)
     deadline = (started if started is not None else time.monotonic()) + config.deadline_s

@@ -96,6 +96,12 @@ def test_add_appends_the_papers_and_keeps_the_config_text(tmp_path, discover_ser
     assert any(e.doi == ("10.5555/fixture.pubharvest.n1",) for e in added.values())
     again = run_main("discover", "--offline", "--config", str(config))
     assert "Every paper of yours that the sources know is listed" in again.stdout
+    # until the sources answer for the added papers, the author queries' records of them stand in
+    run = run_main("run", "--offline", "--config", str(config))
+    section = (tmp_path / "output" / "publications.md").read_text(encoding="utf-8")
+    assert "**Fixture Paper One: Online Plasticity for Spiking Networks**" in section
+    assert "**Fixture Paper Two: Equilibrium Training Revisited**" in section
+    assert "arXiv:2405.10001" not in section and "no source has answered for it yet" not in run.stdout
 
 
 def test_a_failed_author_query_changes_nothing_and_is_reported(tmp_path, discover_server):
