@@ -135,6 +135,19 @@ def _search(client: arxiv.Client, batch: list[str], settings: ArxivSettings,
         raise requests_failure(SOURCE, exc, timeout_s, settings.timeout_s) from exc
 
 
+def _records(entries: list[arxiv.Result]) -> list[SourceRecord]:
+    """The records of an answer's entries, fetched now; an entry that is no paper (the API's error
+    entry) is skipped with a warning."""
+    fetched_at = _now()
+    records = []
+    for entry in entries:
+        try:
+            records.append(to_record(entry, fetched_at=fetched_at))
+        except IdError:
+            log.warning("arXiv: skipping entry %s, not a paper (API error entry?)", entry.entry_id)
+    return records
+
+
 def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = None) -> FetchResult:
     """Fetch arXiv entries for ``ids`` (canonical, versionless arXiv IDs).
 
@@ -155,13 +168,7 @@ def fetch(ids: list[str], settings: ArxivSettings, *, deadline: float | None = N
                                   url=url, deadline=deadline)
         if entries is FAILED:
             return result
-        fetched_at = _now()
-        for entry in entries:
-            try:
-                record = to_record(entry, fetched_at=fetched_at)
-            except IdError:
-                log.warning("arXiv: skipping entry %s, not a paper (API error entry?)", entry.entry_id)
-                continue
+        for record in _records(entries):
             if record.arxiv_id in batch:
                 result.records[record.arxiv_id] = record
             else:
@@ -194,12 +201,7 @@ def search_author(name: str, settings: ArxivSettings, *, max_results: int = 100,
                               url=url, deadline=deadline)
     if entries is FAILED:
         return result
-    fetched_at = _now()
-    for entry in entries:
-        try:
-            record = to_record(entry, fetched_at=fetched_at)
-        except IdError:
-            continue
+    for record in _records(entries):
         result.records[record.arxiv_id] = record
     log.info("arXiv: %d entries for %s", len(result.records), author_query(name))
     return result

@@ -791,6 +791,15 @@ def _formats(check: _Checker, raw: Any, base: Path, output: OutputConfig) -> For
     return Formats(**values)
 
 
+#: The owner's identities: the form each takes (a bare ID or its page's URL) and what to write instead.
+_OWNER_IDS = {
+    "s2_author_id": (re.compile(r"(?:https?://(?:www\.)?semanticscholar\.org/author/(?:[^/]+/)?)?(\d{1,12})/?"),
+                     "the digits of a Semantic Scholar authorId (the number in semanticscholar.org/author/<name>/<id>)"),
+    "openreview_id": (re.compile(r"(?:https?://openreview\.net/profile\?id=)?(~[^\W\d_][\w.\-]*\d+)"),
+                      "an OpenReview profile ID such as \"~Mingqing_Xiao1\" (openreview.net/profile?id=...)"),
+}
+
+
 def _owner(check: _Checker, raw: dict, where: str, header: int | None) -> Owner:
     def at(key: str) -> int | None:
         return _key_line(check.text, header, key) or header
@@ -802,24 +811,15 @@ def _owner(check: _Checker, raw: dict, where: str, header: int | None) -> Owner:
     if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
         raise check.fail(f"{where}.variants", "expected a list of names, e.g. variants = [\"M. Xiao\"]", at("variants"))
     ids: dict[str, str] = {}
-    if "s2_author_id" in raw:
-        value = raw["s2_author_id"]
+    for key, (pattern, expected) in _OWNER_IDS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-        match = re.fullmatch(r"(?:https?://(?:www\.)?semanticscholar\.org/author/(?:[^/]+/)?)?(\d{1,12})/?", text)
+        match = pattern.fullmatch(text)
         if not match:
-            raise check.fail(f"{where}.s2_author_id", f"expected the digits of a Semantic Scholar authorId (the number "
-                                                      f"in semanticscholar.org/author/<name>/<id>), got {value!r}",
-                             at("s2_author_id"))
-        ids["s2_author_id"] = match.group(1)
-    if "openreview_id" in raw:
-        value = raw["openreview_id"]
-        text = value.strip() if isinstance(value, str) else ""
-        match = re.fullmatch(r"(?:https?://openreview\.net/profile\?id=)?(~[^\W\d_][\w.\-]*\d+)", text)
-        if not match:
-            raise check.fail(f"{where}.openreview_id", f"expected an OpenReview profile ID such as \"~Mingqing_Xiao1\" "
-                                                       f"(openreview.net/profile?id=...), got {value!r}",
-                             at("openreview_id"))
-        ids["openreview_id"] = match.group(1)
+            raise check.fail(f"{where}.{key}", f"expected {expected}, got {value!r}", at(key))
+        ids[key] = match.group(1)
     return Owner(name=check.string(raw["name"], f"{where}.name", at("name")),
                  variants=tuple(clean(v).strip() for v in variants), **ids)
 

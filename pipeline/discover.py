@@ -34,6 +34,7 @@ from pathlib import Path
 from harvest.records import SourceRecord
 
 from .config import Config, Owner
+from .groups import group_by_keys
 from .openreview_venues import read_openreview
 from .text import fold_name, is_owner
 
@@ -311,24 +312,9 @@ def new_papers(config: Config, stored: dict[str, dict[str, SourceRecord]], answe
     chosen = trusted + [(k, r) for k, r in by_name if shares_a_coauthor(k, r)]
 
     # one paper per connected group of records (shared identifier or title)
-    parent = list(range(len(chosen)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, (_, record) in enumerate(chosen):
-        for ident in _ids(record) | ({f"title:{title_key(record.title)}"} if title_key(record.title) else set()):
-            if ident in first:
-                parent[root(i)] = root(first[ident])
-            else:
-                first[ident] = i
-    groups: dict[int, list[tuple[str, SourceRecord]]] = {}
-    for i, item in enumerate(chosen):
-        groups.setdefault(root(i), []).append(item)
+    indexes, _ = group_by_keys(_ids(record) | ({f"title:{title_key(record.title)}"} if title_key(record.title)
+                                               else set()) for _, record in chosen)
+    groups = {n: [chosen[i] for i in group] for n, group in enumerate(indexes)}
 
     order = {"openreview": 0, "s2": 1, "arxiv": 2}
     taken = {entry.key.casefold() for entry in config.papers}

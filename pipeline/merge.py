@@ -47,6 +47,7 @@ from harvest.ids import PII_PREFIX
 from harvest.records import SOURCES, SourceRecord
 
 from .config import Config, Entry
+from .groups import group_by_keys
 from .text import clean_name, clean_text, clean_title, fold_name, is_owner, people_differ, prefer_full_names
 from .precedence import Rule, rules, version_of_record
 from .venue_choice import CHOOSERS, Choice, crossref_published, from_openreview, openreview_award, openreview_reading
@@ -522,29 +523,14 @@ class _Merger:
         mistaken (S2 paperId or CorpusId, DOI, arXiv ID, OpenReview forum, as the sources return them)
         are one paper. Groups keep config order; each merge is reported with the edit that makes it."""
         papers = list(self.config.papers)
-        parent = list(range(len(papers)))
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        owner: dict[str, int] = {}
-        shared: dict[tuple[int, int], str] = {}
-        for i, entry in enumerate(papers):
+        keys = []
+        for entry in papers:
             idents = set(entry.identifiers())
             for record in _entry_records(entry, harvest).values():
                 idents |= record.identifiers()
-            for ident in sorted(idents):
-                if ident in owner and root(owner[ident]) != root(i):
-                    a, b = sorted((root(owner[ident]), root(i)))
-                    parent[b] = a
-                    shared.setdefault((owner[ident], i), ident)
-                owner.setdefault(ident, i)
-        groups: dict[int, list[Entry]] = {}
-        for i, entry in enumerate(papers):
-            groups.setdefault(root(i), []).append(entry)
+            keys.append(idents)
+        indexes, shared = group_by_keys(keys)
+        groups = [[papers[i] for i in group] for group in indexes]
         for (a, b), ident in shared.items():
             first, other = papers[a], papers[b]
             moved = [f'{kind} = "{value}"' for kind in ("arxiv", "openreview", "doi", "s2")
@@ -554,7 +540,7 @@ class _Merger:
                 f"have {ident}); listed once, at #{first.index + 1}. To merge them in config.toml, "
                 + (f"add {', '.join(moved)} to paper #{first.index + 1} and " if moved else "")
                 + f"remove paper #{other.index + 1}" + (f" (line {other.line})" if other.line else ""))
-        return sorted(groups.values(), key=lambda g: g[0].index)
+        return sorted(groups, key=lambda g: g[0].index)
 
     def look_alikes(self, publications: list[Publication]) -> None:
         """Report pairs of entries whose titles, authors and years agree: the same paper listed twice?

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from harvest.records import SOURCES, SourceRecord
 
-from .config import Config, ConfigError, loads
+from .config import Config, loads
 from .homepage import ParsedEntry, parse_publications
 from .init import InitResult, _section, _venue_and_year, render_config
 from .merge import Publication, _entry_records, merge
